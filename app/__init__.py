@@ -1,0 +1,52 @@
+"""The Civil Initiatives Day application."""
+
+from flask import Flask
+
+from . import config as settings
+from .extensions import babel, csrf, db, limiter, mail, migrate
+
+
+def create_app(config=None):
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+    )
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+
+    from .core import converters, errors, i18n
+
+    app.url_map.converters["isodate"] = converters.IsoDateConverter
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+
+    from .api.views import bp as api_bp
+    from .days.views import bp as days_bp
+
+    app.register_blueprint(days_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+    from .days.cli import days_cli
+    from .districts.cli import seed
+
+    app.cli.add_command(days_cli)
+    app.cli.add_command(seed)
+
+    _import_models()
+    return app
+
+
+def _import_models():
+    # Every model registered on the metadata, for migrations and create_all.
+    from .days import models as _days  # noqa: F401
+    from .districts import models as _districts  # noqa: F401

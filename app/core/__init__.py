@@ -1,0 +1,1 @@
+"""Shared pieces: database types, errors, i18n, audit log, mail outbox."""

@@ -1,0 +1,76 @@
+"""Language choice (?lang=, cookie, browser) and formatting at the edges."""
+
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, request
+from flask_babel import format_date, format_datetime, get_locale
+
+LOCAL_TZ = ZoneInfo("Asia/Almaty")
+LANG_COOKIE = "lang"
+
+
+def select_locale():
+    """?lang= first (remembered by the cookie set after the request), then the cookie."""
+    languages = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        g.lang_chosen = wanted
+        return wanted
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def remember_language(response):
+    chosen = g.get("lang_chosen")
+    if chosen and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(
+            LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response
+
+
+def current_language():
+    return str(get_locale() or "ru")
+
+
+def localized(obj, field="name"):
+    """obj.name_kk in Kazakh, obj.name_ru otherwise (reference data keeps both)."""
+    value = getattr(obj, f"{field}_{current_language()}", None)
+    return value or getattr(obj, f"{field}_ru")
+
+
+def to_local(moment):
+    return moment.astimezone(LOCAL_TZ)
+
+
+def day_date(value, fmt="full"):
+    """A Day's date in words, e.g. «пятница, 27 ноября 2026 г.»."""
+    return format_date(value, fmt)
+
+
+def local_time(moment):
+    return format_datetime(moment, "HH:mm")
+
+
+def lang_url(code):
+    """This page in another language (the choice is then remembered)."""
+    args = request.args.to_dict()
+    args["lang"] = code
+    return request.path + "?" + urlencode(args)
+
+
+def init_app(app):
+    app.after_request(remember_language)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        localized=localized,
+        lang_url=lang_url,
+    )
+    app.jinja_env.filters.update(
+        day_date=day_date,
+        local_time=local_time,
+        to_local=to_local,
+    )

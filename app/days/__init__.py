@@ -1,0 +1,1 @@
+"""Days, their slots, the calendar rule and public holidays."""

@@ -1,0 +1,40 @@
+"""Public pages: the next Day, a Day's slots, and the calendar feed."""
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, render_template
+
+from app.core.db import utcnow
+
+from . import ics, services
+
+bp = Blueprint("days", __name__)
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    upcoming = services.days_with_seats(services.today_local(now), limit=7)
+    upcoming = [row for row in upcoming if row[0].ends_at > now]
+    next_row = next((row for row in upcoming if not row[0].is_cancelled), None)
+    return render_template("days/index.html", next_row=next_row, upcoming=upcoming, now=now)
+
+
+@bp.get("/days/<isodate:on>")
+def day(on):
+    day = services.day_by_date(on)
+    if day is None:
+        abort(404)
+    return render_template("days/day.html", day=day, slots=day.slots, now=utcnow())
+
+
+@bp.get("/calendar.ics")
+def calendar_feed():
+    # A year back and everything ahead: enough for any subscriber, flat as years pass.
+    days = services.scheduled_days(since=services.today_local(utcnow()) - timedelta(days=366))
+    body = ics.calendar_feed(days, stamp=utcnow())
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'inline; filename="civil-initiatives-day.ics"'},
+    )

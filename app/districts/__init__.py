@@ -1,0 +1,1 @@
+"""Districts and cities of the region, their delegates and quotas."""

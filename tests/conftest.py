@@ -1,0 +1,165 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, a clean database per test, factories."""
+
+import os
+import shutil
+import threading
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.days import services as days
+from app.districts.services import seed_districts
+from app.extensions import db
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# .ci/run sets this: a PostgreSQL or browser test that cannot run fails instead of skipping.
+STRICT = os.environ.get("STRICT_TEST_BACKENDS") == "1"
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "MAIL_SUPPRESS_SEND": True,
+    "PUBLIC_BASE_URL": "http://testserver",
+    "SERVER_NAME": None,
+}
+
+
+def postgres_url():
+    return os.environ.get("TEST_DATABASE_URL")
+
+
+def sqlalchemy_url(url):
+    """postgresql:// → postgresql+psycopg:// (the driver we ship)."""
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def skip_or_fail(reason):
+    if STRICT:
+        pytest.fail(reason + " (STRICT_TEST_BACKENDS=1)")
+    pytest.skip(reason)
+
+
+def database_url_for(backend, tmp_path_factory):
+    if backend == "postgres":
+        url = postgres_url()
+        if not url:
+            skip_or_fail("PostgreSQL tests need TEST_DATABASE_URL")
+        return sqlalchemy_url(url)
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def reset_schema(app):
+    """Empty database → head through the real migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def app(request, tmp_path_factory):
+    url = database_url_for(request.param, tmp_path_factory)
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    application.instance_path = str(instance)
+    reset_schema(application)
+    with application.app_context():
+        seed_districts()
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def clean_database():
+    """Delete every row but the reference data; reseed districts as they were."""
+    db.session.rollback()
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
+    seed_districts()
+    db.session.commit()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+        clean_database()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app, app_ctx):
+    return app.test_client()
+
+
+@pytest.fixture
+def backend(app):
+    return (
+        "postgres" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else "sqlite"
+    )
+
+
+# --- factories --------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_day(app_ctx):
+    def make(on=date(2026, 12, 25), **settings):
+        day = days.new_day(on, **settings)
+        db.session.add(day)
+        db.session.commit()
+        return day
+
+    return make
+
+
+def aware(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+# --- a live server for the browser ------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app, app_ctx):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM:
+        skip_or_fail("browser tests need Chromium (apt-get install -y chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
