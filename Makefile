@@ -42,7 +42,7 @@ translations: install
 # After changing user-visible text: extract and merge into both catalogs.
 messages: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location --sort-output -o app/translations/messages.pot .
-	$(BIN)/pybabel -q update -N --no-location -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel -q update -N -w 100 -i app/translations/messages.pot -d app/translations
 
 lint: install-dev
 	$(BIN)/ruff check .

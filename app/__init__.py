@@ -30,23 +30,32 @@ def create_app(config=None):
     errors.init_app(app)
 
     from .api.views import bp as api_bp
+    from .bookings.views import bp as bookings_bp
     from .days.views import bp as days_bp
 
     app.register_blueprint(days_bp)
+    app.register_blueprint(bookings_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 
+    from .bookings.cli import reminders_cli
+    from .core.cli import outbox_cli
     from .days.cli import days_cli
     from .districts.cli import seed
 
     app.cli.add_command(days_cli)
     app.cli.add_command(seed)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(reminders_cli)
 
     _import_models()
     return app
 
 
 def _import_models():
-    # Every model registered on the metadata, for migrations and create_all.
+    # Every model on the metadata (for migrations) and every mail renderer registered.
+    from .bookings import models as _bookings  # noqa: F401
+    from .bookings import notifications as _booking_mail  # noqa: F401
+    from .core import outbox as _outbox  # noqa: F401
     from .days import models as _days  # noqa: F401
     from .districts import models as _districts  # noqa: F401

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
@@ -103,8 +104,21 @@ def app_ctx(app):
         db.session.remove()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request in its own app context, as in production (its own g, locale and
+    session); the test's session then sees what the request committed."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+            response.get_data()
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def client(app, app_ctx):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -163,3 +177,43 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture
+def visitor():
+    """A valid visitor; override fields with keyword arguments."""
+    from app.bookings.models import Category, Topic
+    from app.bookings.services import Visitor
+
+    counter = iter(range(1000, 10000))
+
+    def make(**fields):
+        n = next(counter)
+        values = {
+            "full_name": "Айгерим Бекова",
+            "category": Category.citizen,
+            "phone": f"+7701555{n:04d}",
+            "email": f"visitor{n}@example.kz",
+            "topic": Topic.proposal,
+            "language": "ru",
+            "consent": True,
+        }
+        values.update(fields)
+        return Visitor(**values)
+
+    return make
+
+
+@pytest.fixture
+def make_booking(app_ctx, visitor):
+    from datetime import timedelta
+
+    from app.bookings import services as bookings
+
+    def make(slot, now=None, **fields):
+        now = now or slot.starts_at - timedelta(days=1)
+        booking = bookings.book_slot(slot, visitor(**fields), now=now)
+        db.session.commit()
+        return booking
+
+    return make

@@ -3,12 +3,19 @@
 from datetime import date
 
 from flask import Blueprint, abort, jsonify, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
+from app.bookings import services as bookings
+from app.bookings.forms import VisitorForm
+from app.bookings.views import BOOKING_LIMIT
 from app.core.db import utcnow
 from app.core.errors import json_error
-from app.core.i18n import LOCAL_TZ
+from app.core.i18n import LOCAL_TZ, current_language
 from app.days import ics
 from app.days import services as days
+from app.days.models import Slot
+from app.extensions import db, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -61,3 +68,139 @@ def day_slots(on):
     if day is None:
         abort(404)
     return jsonify(date=day.date.isoformat(), slots=[slot_json(s) for s in day.slots])
+
+
+# --- bookings -----------------------------------------------------------------------
+
+BOOKING_FIELDS = {
+    "slot_id": int,
+    "full_name": str,
+    "category": str,
+    "organization": str,
+    "district": str,
+    "phone": str,
+    "email": str,
+    "topic": str,
+    "message": str,
+    "language": str,
+    "consent": bool,
+}
+
+
+def json_body():
+    """The request's JSON object, or an error response."""
+    if not request.is_json:
+        return None, json_error(415, "unsupported_media_type")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return None, json_error(400, "invalid_json")
+    return body, None
+
+
+def type_errors(body, fields):
+    errors = {}
+    for name, kind in fields.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            errors[name] = [str(_l("Wrong type."))]
+    return errors
+
+
+def booking_json(booking):
+    return {
+        "code": booking.code,
+        "status": booking.status.value,
+        "date": booking.day.date.isoformat(),
+        "slot": slot_json(booking.slot) if booking.slot else None,
+        "full_name": booking.full_name,
+        "category": booking.category.value,
+        "organization": booking.organization,
+        "district": booking.district.code if booking.district else None,
+        "phone": booking.phone,
+        "email": booking.email,
+        "topic": booking.topic.value,
+        "message": booking.message,
+        "language": booking.language,
+        "created_at": iso(booking.created_at),
+    }
+
+
+@bp.post("/bookings")
+@limiter.limit(BOOKING_LIMIT)
+def create_booking():
+    body, error = json_body()
+    if error:
+        return error
+    errors = type_errors(body, BOOKING_FIELDS)
+    if "slot_id" not in body:
+        errors.setdefault("slot_id", []).append(str(_l("Required field.")))
+    if body.get("language") not in (None, "ru", "kk"):
+        errors.setdefault("language", []).append(str(_l("Use ru or kk.")))
+    formdata = MultiDict(
+        {
+            key: ("y" if value is True else "" if value is False else str(value))
+            for key, value in body.items()
+            if key in BOOKING_FIELDS and key != "slot_id" and value is not None
+        }
+    )
+    form = VisitorForm(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        for name, messages in form.errors.items():
+            if name in BOOKING_FIELDS:
+                errors.setdefault(name, []).extend(str(m) for m in messages)
+    if errors:
+        return json_error(422, "validation", fields=errors)
+    slot = db.session.get(Slot, body["slot_id"]) if abs(body["slot_id"]) < 2**31 else None
+    if slot is None:
+        return json_error(404, "not_found")
+    language = body.get("language") or current_language()
+    try:
+        booking = bookings.book_slot(slot, form.visitor(language), now=utcnow())
+        db.session.commit()
+    except bookings.BookingError as exc:
+        db.session.rollback()
+        return json_error(409, exc.code)
+    return (
+        jsonify(
+            code=booking.code,
+            manage_token=booking.manage_token,
+            status=booking.status.value,
+            slot=slot_json(booking.slot),
+        ),
+        201,
+    )
+
+
+def _booking_from_header(code):
+    booking = bookings.booking_for_token(code, request.headers.get("X-Manage-Token", ""))
+    if booking is None:
+        abort(404)
+    return booking
+
+
+@bp.get("/bookings/<code>")
+def get_booking(code):
+    return jsonify(booking_json(_booking_from_header(code)))
+
+
+@bp.delete("/bookings/<code>")
+@limiter.limit(BOOKING_LIMIT)
+def delete_booking(code):
+    booking = _booking_from_header(code)
+    try:
+        bookings.cancel_booking(booking, now=utcnow())
+        db.session.commit()
+    except bookings.BookingError as exc:
+        db.session.rollback()
+        return json_error(409, exc.code)
+    return jsonify(status=booking.status.value)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from .openapi import spec
+
+    return jsonify(spec())

@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, get_locale
 
 LOCAL_TZ = ZoneInfo("Asia/Almaty")
@@ -13,6 +13,8 @@ LANG_COOKIE = "lang"
 def select_locale():
     """?lang= first (remembered by the cookie set after the request), then the cookie."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return languages[0]
     wanted = request.args.get("lang")
     if wanted in languages:
         g.lang_chosen = wanted

@@ -100,7 +100,11 @@ def new_day(on, *, opens=OPENS, closes=CLOSES, slot_minutes=SLOT_MINUTES, capaci
 
 
 def has_bookings(day):
-    return any(slot.booked for slot in day.slots)
+    from app.bookings.models import Booking  # bookings build on days, not the reverse
+
+    return (
+        db.session.scalar(select(Booking.id).where(Booking.day_id == day.id).limit(1)) is not None
+    )
 
 
 def month_range(start, months):

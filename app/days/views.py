@@ -1,8 +1,8 @@
-"""Public pages: the next Day, a Day's slots, and the calendar feed."""
+"""Public pages: the next Day and the calendar feed."""
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, render_template
 
 from app.core.db import utcnow
 
@@ -18,14 +18,6 @@ def index():
     upcoming = [row for row in upcoming if row[0].ends_at > now]
     next_row = next((row for row in upcoming if not row[0].is_cancelled), None)
     return render_template("days/index.html", next_row=next_row, upcoming=upcoming, now=now)
-
-
-@bp.get("/days/<isodate:on>")
-def day(on):
-    day = services.day_by_date(on)
-    if day is None:
-        abort(404)
-    return render_template("days/day.html", day=day, slots=day.slots, now=utcnow())
 
 
 @bp.get("/calendar.ics")

@@ -1,0 +1,1 @@
+"""Public booking: book, confirm, cancel or move, .ics and mail."""

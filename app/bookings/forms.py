@@ -1,0 +1,137 @@
+"""The booking form (pages) and the same rules for the API's JSON."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.core.i18n import localized
+from app.districts.services import active_districts
+
+from . import services
+from .models import PUBLIC_CATEGORIES, Category, Topic
+
+REQUIRED = _l("Required field.")
+NAME_MAX = 200
+MESSAGE_MAX = 2000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class VisitorForm(FlaskForm):
+    """Who comes and why; shared by the booking page and POST /api/bookings."""
+
+    full_name = StringField(
+        _l("Full name"),
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED), Length(max=NAME_MAX)],
+    )
+    category = SelectField(
+        _l("I come as"),
+        choices=[(c.value, c.title) for c in PUBLIC_CATEGORIES],
+        default=Category.citizen.value,
+        validators=[InputRequired(REQUIRED)],
+    )
+    organization = StringField(
+        _l("Organisation"),
+        filters=[_strip],
+        validators=[Length(max=NAME_MAX)],
+        description=_l("Required for NPOs, businesses and parties."),
+    )
+    district = SelectField(_l("District or city"), validators=[Optional()])
+    phone = StringField(
+        _l("Phone"),
+        filters=[_strip],
+        validators=[DataRequired(REQUIRED)],
+        description=_l("For example 8 701 123 45 67."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    email = StringField(
+        _l("E-mail (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=254)],
+        description=_l("We send the confirmation and the calendar file there."),
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    topic = RadioField(
+        _l("Topic"),
+        choices=[(t.value, t.title) for t in Topic],
+        validators=[InputRequired(REQUIRED)],
+    )
+    message = TextAreaField(
+        _l("Message"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=MESSAGE_MAX)],
+        description=_l("Briefly, what you would like to discuss (optional)."),
+    )
+    consent = BooleanField(
+        _l("I agree to the processing of my personal data"),
+        validators=[DataRequired(_l("Your consent is needed to book."))],
+    )
+    #: a field people never see: bots fill it in
+    website = StringField(_l("Leave this field empty"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        districts = active_districts()
+        self._districts = {d.code: d for d in districts}
+        self.district.choices = [("", _l("— not specified —"))] + [
+            (d.code, localized(d)) for d in districts
+        ]
+
+    def validate_organization(self, field):
+        if self.category.data in {c.value for c in Category if c.needs_organization}:
+            if not field.data:
+                raise ValidationError(_l("Please give the organisation."))
+
+    def validate_phone(self, field):
+        try:
+            field.data = services.normalize_phone(field.data)
+        except ValueError:
+            raise ValidationError(_l("Invalid phone number.")) from None
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = services.normalize_email(field.data)
+            except ValueError:
+                raise ValidationError(_l("Invalid e-mail address.")) from None
+        else:
+            field.data = None
+
+    def validate_district(self, field):
+        if field.data and field.data not in self._districts:
+            raise ValidationError(_l("Unknown district."))
+
+    def is_bot(self):
+        return bool(self.website.data)
+
+    def visitor(self, language):
+        district = self._districts.get(self.district.data or "")
+        return services.Visitor(
+            full_name=self.full_name.data,
+            category=Category(self.category.data),
+            organization=self.organization.data or None,
+            district_id=district.id if district else None,
+            phone=self.phone.data,
+            email=self.email.data or None,
+            topic=Topic(self.topic.data),
+            message=self.message.data or None,
+            language=language,
+            consent=bool(self.consent.data),
+        )
+
+
+class BookingForm(VisitorForm):
+    slot_id = RadioField(_l("Time"), coerce=int, validators=[InputRequired(_l("Choose a time."))])
+
+
+class CancelForm(FlaskForm):
+    token = HiddenField()
+
+
+class MoveForm(FlaskForm):
+    token = HiddenField()
+    slot_id = SelectField(_l("New time"), coerce=int, validators=[InputRequired(REQUIRED)])

@@ -1,0 +1,168 @@
+"""Pages: a Day's slots with the booking form, the confirmation and manage page, .ics."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from app.core.db import utcnow
+from app.core.i18n import current_language
+from app.days import services as days
+from app.days.models import Slot
+from app.extensions import db, limiter
+
+from . import services
+from .forms import BookingForm, CancelForm, MoveForm
+from .ics import booking_calendar
+
+bp = Blueprint("bookings", __name__)
+
+BOOKING_LIMIT = "10 per minute"
+
+
+def _slot_choices(slots):
+    return [(s.id, f"{s.id}") for s in slots]
+
+
+@bp.route("/days/<isodate:on>", methods=["GET", "POST"])
+@limiter.limit(BOOKING_LIMIT, methods=["POST"])
+def day(on):
+    day = days.day_by_date(on)
+    if day is None:
+        abort(404)
+    now = utcnow()
+    open_slots = services.bookable_slots(day, now)
+    form = BookingForm()
+    form.slot_id.choices = _slot_choices(open_slots)
+    booking_open = bool(open_slots)
+    if form.validate_on_submit():
+        if form.is_bot():
+            abort(400)
+        slot = db.session.get(Slot, form.slot_id.data)
+        try:
+            booking = services.book_slot(slot, form.visitor(current_language()), now=now)
+            db.session.commit()
+        except services.BookingError as exc:
+            db.session.rollback()
+            form.slot_id.errors = list(form.slot_id.errors)
+            field = getattr(form, exc.field) if exc.field else None
+            (field.errors if field else form.form_errors).append(exc.message)
+            open_slots = services.bookable_slots(day, now)
+            form.slot_id.choices = _slot_choices(open_slots)
+        else:
+            flash(_("Your booking is confirmed"), "success")
+            return redirect(
+                url_for("bookings.manage", code=booking.code, token=booking.manage_token)
+            )
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "bookings/day.html",
+            day=day,
+            slots=day.slots,
+            open_slots={s.id for s in open_slots},
+            booking_open=booking_open,
+            opens_at=services.booking_opens_at(day),
+            form=form,
+            now=now,
+        ),
+        status,
+    )
+
+
+def _booking_or_404(code, token):
+    booking = services.booking_for_token(code, token)
+    if booking is None:
+        abort(404)
+    return booking
+
+
+@bp.get("/bookings/<code>")
+def manage(code):
+    token = request.args.get("token", "")
+    booking = _booking_or_404(code, token)
+    now = utcnow()
+    move_form = MoveForm(token=token)
+    choices = []
+    for other_day in services.open_days(now):
+        for slot in services.bookable_slots(other_day, now):
+            if slot.id != booking.slot_id:
+                choices.append((slot.id, slot))
+    move_form.slot_id.choices = [(slot_id, "") for slot_id, _slot in choices]
+    changeable = booking.status.value == "confirmed" and (
+        booking.slot is None or now < booking.slot.starts_at
+    )
+    return render_template(
+        "bookings/manage.html",
+        booking=booking,
+        token=token,
+        qr_svg=services.qr_svg(booking.code),
+        cancel_form=CancelForm(token=token),
+        move_form=move_form,
+        move_choices=choices,
+        changeable=changeable,
+    )
+
+
+@bp.get("/bookings/<code>.ics")
+def booking_ics(code):
+    token = request.args.get("token", "")
+    booking = _booking_or_404(code, token)
+    manage_link = url_for("bookings.manage", code=booking.code, token=token, _external=True)
+    body = booking_calendar(booking, "PUBLISH", manage_url=manage_link)
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="booking-{booking.code}.ics"'},
+    )
+
+
+@bp.post("/bookings/<code>/cancel")
+@limiter.limit(BOOKING_LIMIT)
+def cancel(code):
+    form = CancelForm()
+    booking = _booking_or_404(code, form.token.data)
+    if not form.validate():
+        abort(400)
+    try:
+        services.cancel_booking(booking, now=utcnow())
+        db.session.commit()
+    except services.BookingError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Your booking is cancelled"), "success")
+    return redirect(url_for("bookings.manage", code=booking.code, token=form.token.data))
+
+
+@bp.post("/bookings/<code>/move")
+@limiter.limit(BOOKING_LIMIT)
+def move(code):
+    form = MoveForm()
+    booking = _booking_or_404(code, form.token.data)
+    slot = db.session.get(Slot, form.slot_id.data) if form.slot_id.data else None
+    form.slot_id.choices = [(slot.id, "")] if slot else []
+    if not form.validate() or slot is None:
+        flash(_("Choose a time."), "error")
+    else:
+        try:
+            services.move_booking(booking, slot, now=utcnow())
+            db.session.commit()
+        except services.BookingError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("Your booking has been moved"), "success")
+    return redirect(url_for("bookings.manage", code=booking.code, token=form.token.data))
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("bookings/privacy.html", version=services.PRIVACY_VERSION)
