@@ -217,3 +217,48 @@ def make_booking(app_ctx, visitor):
         return booking
 
     return make
+
+
+# --- a real SMTP server -----------------------------------------------------------------
+
+
+class Inbox:
+    """What the SMTP server received, as parsed e-mail messages."""
+
+    def __init__(self, delay=0.0):
+        self.messages = []
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        import email
+        from email import policy
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """An aiosmtpd server on a free port; the app's mail settings point at it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_SUPPRESS_SEND")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_SUPPRESS_SEND=False)
+    inbox.controller = controller
+    yield inbox
+    controller.stop()
+    app.config.update(saved)

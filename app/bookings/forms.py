@@ -82,9 +82,9 @@ class VisitorForm(FlaskForm):
         ]
 
     def validate_organization(self, field):
-        if self.category.data in {c.value for c in Category if c.needs_organization}:
-            if not field.data:
-                raise ValidationError(_l("Please give the organisation."))
+        needs = {c.value for c in Category if c.needs_organization}
+        if self.category.data in needs and not field.data:
+            raise ValidationError(_l("Please give the organisation."))
 
     def validate_phone(self, field):
         try:

@@ -41,9 +41,9 @@ def _message(outbox_row, subject, template, method, **context):
 
 
 def _render(outbox_row, subject, template, method, **context):
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        with force_locale(outbox_row.language):
-            return _message(outbox_row, subject(), template, method, **context)
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    with current_app.test_request_context(base_url=base_url), force_locale(outbox_row.language):
+        return _message(outbox_row, subject(), template, method, **context)
 
 
 @renderer("booking_confirmed")

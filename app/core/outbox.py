@@ -6,13 +6,15 @@ recipient's language), so a booking request costs one small INSERT and a broken 
 server loses nothing.
 """
 
+import contextlib
 import enum
 import socket
 import time
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import JSON, Enum, String, Text, or_, select, update
+from flask_mail import Connection
+from sqlalchemy import JSON, Enum, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, mail
@@ -90,15 +92,16 @@ def backoff(attempts):
 
 
 def claim(now, limit=20):
-    """Take due messages for this worker: committed as ``sending`` with a lease, so a
-    second worker (another node) skips them and a crashed worker's claim expires."""
+    """Take due messages for this worker, committed as ``sending`` with a lease.
+
+    The UPDATE re-checks that each row is still due, so of two workers (threads, nodes)
+    that picked the same row only one gets it back; on PostgreSQL the SELECT already
+    skips rows another worker has locked. A crashed worker's lease simply runs out.
+    """
     due = (
         select(OutboxMessage.id)
         .where(
-            or_(
-                OutboxMessage.status == OutboxStatus.pending,
-                OutboxMessage.status == OutboxStatus.sending,  # a lease that ran out
-            ),
+            OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
             OutboxMessage.next_attempt_at <= now,
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -107,21 +110,29 @@ def claim(now, limit=20):
     if db.engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(due))
-    if not ids:
-        db.session.commit()
-        return []
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        .values(status=OutboxStatus.sending, next_attempt_at=now + LEASE)
-    )
+    claimed = []
+    if ids:
+        claimed = list(
+            db.session.scalars(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(ids),
+                    OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .values(status=OutboxStatus.sending, next_attempt_at=now + LEASE)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
     db.session.commit()
-    return ids
+    return sorted(claimed)
 
 
 def _connection():
-    # Read the settings at each run, so tests and operators can change them.
-    return mail.init_mail(current_app.config, current_app.debug, current_app.testing)
+    """One SMTP connection for a batch, from the settings as they are now."""
+    state = mail.init_mail(current_app.config, current_app.debug, current_app.testing)
+    return Connection(state)
 
 
 def deliver(now=None, limit=20):
@@ -133,17 +144,20 @@ def deliver(now=None, limit=20):
     sent = failed = 0
     previous_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 30))
+    connection = None
     try:
-        state = _connection()
         for message_id in ids:
             message = db.session.get(OutboxMessage, message_id)
             if message is None or message.status != OutboxStatus.sending:
                 continue
             try:
                 email = RENDERERS[message.kind](message)
-                state.send(email)
+                if connection is None:
+                    connection = _connection().__enter__()
+                connection.send(email)
             except Exception as exc:  # SMTP down, slow, refusing: try again later
                 db.session.rollback()
+                connection = _close(connection)
                 message = db.session.get(OutboxMessage, message_id)
                 message.attempts += 1
                 message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -161,8 +175,17 @@ def deliver(now=None, limit=20):
                 sent += 1
             db.session.commit()
     finally:
+        _close(connection)
         socket.setdefaulttimeout(previous_timeout)
     return sent, failed
+
+
+def _close(connection):
+    if connection is not None:
+        # The server may have gone away already: nothing left to close then.
+        with contextlib.suppress(Exception):
+            connection.__exit__(None, None, None)
+    return None
 
 
 def run(loop=False, interval=10.0, echo=print):
