@@ -262,3 +262,51 @@ def smtp_server(app):
     yield inbox
     controller.stop()
     app.config.update(saved)
+
+
+# --- a real multi-process server -----------------------------------------------------------
+
+
+@pytest.fixture
+def gunicorn(app, app_ctx):
+    """Start gunicorn on the test database: ``gunicorn(workers=4, threads=4, **env)``."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    processes = []
+
+    def start(workers=4, threads=4, **env):
+        port = free_port()
+        environment = {
+            **os.environ,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "gunicorn-test-secret",
+            "RATELIMIT_ENABLED": "false",
+            "APP_ENV": "development",
+            **env,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
+             str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+            cwd=Path(__file__).resolve().parents[1],
+            env=environment,
+        )  # fmt: skip
+        processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/openapi.json", timeout=2).read()
+                return base
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("gunicorn did not start")
+                time.sleep(0.2)
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=15)
