@@ -3,7 +3,7 @@
 from flask import Flask
 
 from . import config as settings
-from .extensions import babel, csrf, db, limiter, mail, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
 def create_app(config=None):
@@ -16,7 +16,7 @@ def create_app(config=None):
     if config:
         app.config.from_mapping(config)
 
-    from .core import converters, errors, i18n
+    from .core import converters, errors, i18n, security
 
     app.url_map.converters["isodate"] = converters.IsoDateConverter
 
@@ -26,18 +26,30 @@ def create_app(config=None):
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
+
+    from .auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
 
     from .api.views import bp as api_bp
+    from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
+    from .core.views import bp as core_bp
     from .days.views import bp as days_bp
+    from .reception.views import bp as reception_bp
 
-    app.register_blueprint(days_bp)
-    app.register_blueprint(bookings_bp)
-    app.register_blueprint(api_bp)
+    for blueprint in (days_bp, bookings_bp, auth_bp, reception_bp, core_bp, api_bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
 
+    from .auth.cli import users_cli
     from .bookings.cli import reminders_cli
     from .core.cli import outbox_cli
     from .days.cli import days_cli
@@ -47,6 +59,7 @@ def create_app(config=None):
     app.cli.add_command(seed)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(users_cli)
 
     _import_models()
     return app
@@ -54,8 +67,11 @@ def create_app(config=None):
 
 def _import_models():
     # Every model on the metadata (for migrations) and every mail renderer registered.
+    from .auth import models as _auth  # noqa: F401
     from .bookings import models as _bookings  # noqa: F401
     from .bookings import notifications as _booking_mail  # noqa: F401
+    from .core import audit as _audit  # noqa: F401
     from .core import outbox as _outbox  # noqa: F401
     from .days import models as _days  # noqa: F401
     from .districts import models as _districts  # noqa: F401
+    from .reception import models as _reception  # noqa: F401

@@ -310,3 +310,44 @@ def gunicorn(app, app_ctx):
     for process in processes:
         process.terminate()
         process.wait(timeout=15)
+
+
+# --- staff ------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_user(app_ctx):
+    from app.auth import services as auth
+    from app.districts.services import district_by_code
+
+    def make(role="reception", email=None, district="nura"):
+        user = auth.create_user(
+            email or f"{role}-{os.urandom(3).hex()}@office.kz",
+            role,
+            PASSWORD,
+            district=district_by_code(district) if role == "district" else None,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+def sign_in(client, user, password=PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def api_token(app_ctx):
+    from app.auth import services as auth
+
+    def issue(user):
+        token = auth.issue_token(user, name="test")
+        db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return issue

@@ -120,6 +120,99 @@ MANAGE_TOKEN = {
 }
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 DATE_PARAM = {"name": "date", "in": "path", "required": True, "schema": DATE}
+BEARER = [{"bearer": []}]
+STAFF_ERRORS = {
+    "401": _error("unauthorized"),
+    "403": _error("forbidden"),
+}
+
+CHECKIN = {
+    "type": "object",
+    "required": ["code", "status", "checked_in_at"],
+    "properties": {
+        "code": {"type": "string"},
+        "status": {"const": "checked_in"},
+        "checked_in_at": MOMENT,
+        "full_name": {"type": "string"},
+        "already": {"type": "boolean", "description": "true when the visitor had arrived before"},
+    },
+}
+
+ATTENDANCE = {
+    "type": "object",
+    "required": ["booked", "checked_in", "walk_ins", "no_show"],
+    "properties": {
+        "booked": {"type": "integer", "description": "active bookings, walk-ins not counted"},
+        "checked_in": {"type": "integer", "description": "everyone who arrived, walk-ins too"},
+        "walk_ins": {"type": "integer"},
+        "no_show": {"type": "integer"},
+    },
+}
+
+
+def staff_paths():
+    return {
+        "/api/checkins": {
+            "post": {
+                "summary": "Check a visitor in by booking code (idempotent)",
+                "security": BEARER,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["code"],
+                                "properties": {
+                                    "code": {"type": "string", "example": "ACD347"},
+                                    "date": {**DATE, "description": "the Day; default today"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(CHECKIN),
+                    **STAFF_ERRORS,
+                    "400": _error("invalid_json", "bad_request"),
+                    "404": _error("not_found"),
+                    "409": {
+                        "description": "cancelled, or a booking of another Day (its date)",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["error"],
+                                    "properties": {
+                                        "error": {"enum": ["cancelled", "wrong_day"]},
+                                        "date": DATE,
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "415": _error("unsupported_media_type"),
+                    "422": VALIDATION,
+                },
+            }
+        },
+        "/api/days/{date}/attendance": {
+            "get": {
+                "summary": "A Day's counters",
+                "security": BEARER,
+                "parameters": [DATE_PARAM],
+                "responses": {"200": _json(ATTENDANCE), **STAFF_ERRORS, "404": _error("not_found")},
+            }
+        },
+    }
+
+
+def _with_common_errors(paths):
+    """Any request carrying text no database can store (NUL, lone surrogates) answers 400."""
+    for operations in paths.values():
+        for operation in operations.values():
+            operation["responses"].setdefault("400", _error("bad_request"))
+    return paths
 
 
 def spec():
@@ -136,96 +229,108 @@ def spec():
             ),
         },
         "servers": [{"url": "/"}],
-        "paths": {
-            "/api/days": {
-                "get": {
-                    "summary": "Days from a date",
-                    "parameters": [
-                        {"name": "from", "in": "query", "required": False, "schema": DATE}
-                    ],
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["days"],
-                                "properties": {"days": {"type": "array", "items": DAY}},
-                            }
-                        ),
-                        "422": VALIDATION,
-                    },
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "a staff token from `flask users token EMAIL`",
                 }
-            },
-            "/api/days/{date}/slots": {
-                "get": {
-                    "summary": "A Day's slots with free seats",
-                    "parameters": [DATE_PARAM],
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["date", "slots"],
-                                "properties": {
-                                    "date": DATE,
-                                    "slots": {"type": "array", "items": SLOT},
-                                },
-                            }
-                        ),
-                        "404": _error("not_found"),
-                    },
-                }
-            },
-            "/api/bookings": {
-                "post": {
-                    "summary": "Book a seat in a slot",
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": NEW_BOOKING}},
-                    },
-                    "responses": {
-                        "201": _json(
-                            {
-                                "type": "object",
-                                "required": ["code", "manage_token", "status", "slot"],
-                                "properties": {
-                                    "code": {"type": "string"},
-                                    "manage_token": {"type": "string"},
-                                    "status": {"const": "confirmed"},
-                                    "slot": SLOT,
-                                },
-                            },
-                            "booked",
-                        ),
-                        "400": _error("invalid_json"),
-                        "404": _error("not_found"),
-                        "409": _error("slot_full", "duplicate", "closed"),
-                        "415": _error("unsupported_media_type"),
-                        "422": VALIDATION,
-                        "429": _error("rate_limited"),
-                    },
-                }
-            },
-            "/api/bookings/{code}": {
-                "get": {
-                    "summary": "A booking, for its holder",
-                    "parameters": [CODE, MANAGE_TOKEN],
-                    "responses": {"200": _json(BOOKING), "404": _error("not_found")},
-                },
-                "delete": {
-                    "summary": "Cancel a booking (frees the seat at once)",
-                    "parameters": [CODE, MANAGE_TOKEN],
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["status"],
-                                "properties": {"status": {"const": "cancelled"}},
-                            }
-                        ),
-                        "404": _error("not_found"),
-                        "409": _error("closed"),
-                        "429": _error("rate_limited"),
-                    },
-                },
-            },
+            }
         },
+        "paths": _with_common_errors(
+            {
+                **staff_paths(),
+                "/api/days": {
+                    "get": {
+                        "summary": "Days from a date",
+                        "parameters": [
+                            {"name": "from", "in": "query", "required": False, "schema": DATE}
+                        ],
+                        "responses": {
+                            "200": _json(
+                                {
+                                    "type": "object",
+                                    "required": ["days"],
+                                    "properties": {"days": {"type": "array", "items": DAY}},
+                                }
+                            ),
+                            "422": VALIDATION,
+                        },
+                    }
+                },
+                "/api/days/{date}/slots": {
+                    "get": {
+                        "summary": "A Day's slots with free seats",
+                        "parameters": [DATE_PARAM],
+                        "responses": {
+                            "200": _json(
+                                {
+                                    "type": "object",
+                                    "required": ["date", "slots"],
+                                    "properties": {
+                                        "date": DATE,
+                                        "slots": {"type": "array", "items": SLOT},
+                                    },
+                                }
+                            ),
+                            "404": _error("not_found"),
+                        },
+                    }
+                },
+                "/api/bookings": {
+                    "post": {
+                        "summary": "Book a seat in a slot",
+                        "requestBody": {
+                            "required": True,
+                            "content": {"application/json": {"schema": NEW_BOOKING}},
+                        },
+                        "responses": {
+                            "201": _json(
+                                {
+                                    "type": "object",
+                                    "required": ["code", "manage_token", "status", "slot"],
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "manage_token": {"type": "string"},
+                                        "status": {"const": "confirmed"},
+                                        "slot": SLOT,
+                                    },
+                                },
+                                "booked",
+                            ),
+                            "400": _error("invalid_json", "bad_request"),
+                            "404": _error("not_found"),
+                            "409": _error("slot_full", "duplicate", "closed"),
+                            "415": _error("unsupported_media_type"),
+                            "422": VALIDATION,
+                            "429": _error("rate_limited"),
+                        },
+                    }
+                },
+                "/api/bookings/{code}": {
+                    "get": {
+                        "summary": "A booking, for its holder",
+                        "parameters": [CODE, MANAGE_TOKEN],
+                        "responses": {"200": _json(BOOKING), "404": _error("not_found")},
+                    },
+                    "delete": {
+                        "summary": "Cancel a booking (frees the seat at once)",
+                        "parameters": [CODE, MANAGE_TOKEN],
+                        "responses": {
+                            "200": _json(
+                                {
+                                    "type": "object",
+                                    "required": ["status"],
+                                    "properties": {"status": {"const": "cancelled"}},
+                                }
+                            ),
+                            "404": _error("not_found"),
+                            "409": _error("closed"),
+                            "429": _error("rate_limited"),
+                        },
+                    },
+                },
+            }
+        ),
     }

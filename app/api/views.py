@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from app.auth.access import DESK, api_roles, api_user
 from app.bookings import services as bookings
 from app.bookings.forms import VisitorForm
 from app.bookings.views import BOOKING_LIMIT
@@ -16,6 +17,7 @@ from app.days import ics
 from app.days import services as days
 from app.days.models import Slot
 from app.extensions import db, limiter
+from app.reception import services as desk
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -204,3 +206,54 @@ def openapi():
     from .openapi import spec
 
     return jsonify(spec())
+
+
+# --- staff: the desk ----------------------------------------------------------------------
+
+
+@bp.post("/checkins")
+@api_roles(*DESK)
+def create_checkin():
+    """Check a booking in by its code (idempotent). Today's Day unless ``date`` is given."""
+    body, error = json_body()
+    if error:
+        return error
+    errors = type_errors(body, {"code": str, "date": str})
+    if not body.get("code"):
+        errors.setdefault("code", []).append(str(_l("Required field.")))
+    on = days.today_local(utcnow())
+    if isinstance(body.get("date"), str):
+        try:
+            on = date.fromisoformat(body["date"])
+        except ValueError:
+            errors.setdefault("date", []).append(str(_l("Expected YYYY-MM-DD.")))
+    if errors:
+        return json_error(422, "validation", fields=errors)
+    booking = desk.booking_by_code(body["code"][:100])
+    if booking is None:
+        return json_error(404, "not_found")
+    day = days.day_by_date(on)
+    if day is None:
+        return json_error(409, "wrong_day", date=booking.day.date.isoformat())
+    try:
+        fresh = desk.check_in(booking, day=day, by=api_user(), now=utcnow())
+        db.session.commit()
+    except desk.DeskError as exc:
+        db.session.rollback()
+        return json_error(409, exc.code, **exc.details)
+    return jsonify(
+        code=booking.code,
+        status=booking.status.value,
+        checked_in_at=iso(booking.checked_in_at),
+        full_name=booking.full_name,
+        already=not fresh,
+    )
+
+
+@bp.get("/days/<isodate:on>/attendance")
+@api_roles(*DESK)
+def day_attendance(on):
+    day = days.day_by_date(on)
+    if day is None:
+        abort(404)
+    return jsonify(desk.attendance(day))

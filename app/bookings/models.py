@@ -84,6 +84,17 @@ class Source(enum.StrEnum):
     walk_in = "walk_in"
     district = "district"
 
+    @property
+    def title(self):
+        return SOURCE_TITLES[self]
+
+
+SOURCE_TITLES = {
+    Source.online: _l("online"),
+    Source.walk_in: _l("walk-in (without booking)"),
+    Source.district: _l("registered by the district"),
+}
+
 
 ACTIVE = "status <> 'cancelled'"
 
@@ -148,10 +159,15 @@ class Booking(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: set once when the day-before reminder is queued; never queued twice
     reminder_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: arrival at the desk, and who recorded it
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     day: Mapped[Day] = relationship()
     slot: Mapped[Slot | None] = relationship()
     district: Mapped[District | None] = relationship()
+    checked_in_by = relationship("User")
+    notes = relationship("VisitNote", back_populates="booking", order_by="VisitNote.created_at")
 
     @property
     def is_active(self):

@@ -1,0 +1,96 @@
+"""Desk forms: the search box, a walk-in, a visit note."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.bookings import services as bookings
+from app.bookings.models import CATEGORY_TITLES, Category, Topic
+from app.core.i18n import localized
+from app.districts.services import active_districts
+
+REQUIRED = _l("Required field.")
+
+
+class SearchForm(FlaskForm):
+    q = StringField(
+        _l("Booking code, name or phone"),
+        validators=[DataRequired(REQUIRED), Length(max=200)],
+        render_kw={"autofocus": True, "autocomplete": "off", "spellcheck": "false"},
+    )
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        _l("What was discussed"), validators=[DataRequired(REQUIRED), Length(max=5000)]
+    )
+    follow_up = StringField(
+        _l("Follow-up (what the office will do)"), validators=[Optional(), Length(max=1000)]
+    )
+
+
+class WalkInForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    category = SelectField(
+        _l("Category"), choices=[(c.value, CATEGORY_TITLES[c]) for c in Category]
+    )
+    organization = StringField(_l("Organisation"), validators=[Length(max=200)])
+    district = SelectField(_l("District or city"), validate_choice=False)
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
+    topic = SelectField(_l("Topic"), choices=[(t.value, t.title) for t in Topic])
+    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        districts = active_districts()
+        self._districts = {d.code: d for d in districts}
+        self.district.choices = [("", _l("— not specified —"))] + [
+            (d.code, localized(d)) for d in districts
+        ]
+
+    def validate_phone(self, field):
+        if field.data:
+            try:
+                field.data = bookings.normalize_phone(field.data)
+            except ValueError:
+                raise ValidationError(_l("Invalid phone number.")) from None
+        else:
+            field.data = None
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = bookings.normalize_email(field.data)
+            except ValueError:
+                raise ValidationError(_l("Invalid e-mail address.")) from None
+        else:
+            field.data = None
+
+    def validate_organization(self, field):
+        needs = {c.value for c in Category if c.needs_organization}
+        if self.category.data in needs and not (field.data or "").strip():
+            raise ValidationError(_l("Please give the organisation."))
+
+    def validate_district(self, field):
+        if field.data and field.data not in self._districts:
+            raise ValidationError(_l("Unknown district."))
+        if self.category.data == Category.delegate.value and not field.data:
+            raise ValidationError(_l("A delegate needs their district."))
+
+    def walk_in(self, language):
+        from .services import WalkIn
+
+        district = self._districts.get(self.district.data or "")
+        return WalkIn(
+            full_name=self.full_name.data.strip(),
+            category=Category(self.category.data),
+            topic=Topic(self.topic.data),
+            phone=self.phone.data,
+            email=self.email.data,
+            organization=(self.organization.data or "").strip() or None,
+            district_id=district.id if district else None,
+            message=(self.message.data or "").strip() or None,
+            language=language,
+        )
