@@ -43,9 +43,11 @@ def create_app(config=None):
     from .bookings.views import bp as bookings_bp
     from .core.views import bp as core_bp
     from .days.views import bp as days_bp
+    from .districts.views import bp as districts_bp
     from .reception.views import bp as reception_bp
 
-    for blueprint in (days_bp, bookings_bp, auth_bp, reception_bp, core_bp, api_bp):
+    blueprints = (days_bp, bookings_bp, auth_bp, reception_bp, districts_bp, core_bp, api_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
 
@@ -53,13 +55,14 @@ def create_app(config=None):
     from .bookings.cli import reminders_cli
     from .core.cli import outbox_cli
     from .days.cli import days_cli
-    from .districts.cli import seed
+    from .districts.cli import quotas_cli, seed
 
     app.cli.add_command(days_cli)
     app.cli.add_command(seed)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(quotas_cli)
 
     _import_models()
     return app
@@ -74,4 +77,5 @@ def _import_models():
     from .core import outbox as _outbox  # noqa: F401
     from .days import models as _days  # noqa: F401
     from .districts import models as _districts  # noqa: F401
+    from .districts import notifications as _district_mail  # noqa: F401
     from .reception import models as _reception  # noqa: F401

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, jsonify, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from app.auth.access import DESK, api_roles, api_user
+from app.auth.access import DESK, STAFF, api_roles, api_user
+from app.auth.models import Role
 from app.bookings import services as bookings
 from app.bookings.forms import VisitorForm
 from app.bookings.views import BOOKING_LIMIT
@@ -16,6 +17,8 @@ from app.core.i18n import LOCAL_TZ, current_language
 from app.days import ics
 from app.days import services as days
 from app.days.models import Slot
+from app.districts import services as districts
+from app.districts.forms import DelegateForm
 from app.extensions import db, limiter
 from app.reception import services as desk
 
@@ -257,3 +260,105 @@ def day_attendance(on):
     if day is None:
         abort(404)
     return jsonify(desk.attendance(day))
+
+
+# --- staff: districts ------------------------------------------------------------------------
+
+DELEGATE_FIELDS = {
+    "district": str,
+    "full_name": str,
+    "position": str,
+    "organization": str,
+    "phone": str,
+    "email": str,
+    "role": str,
+    "slot_id": int,
+}
+
+
+@bp.get("/days/<isodate:on>/quotas")
+@api_roles(*STAFF)
+def day_quotas(on):
+    day = days.day_by_date(on)
+    if day is None:
+        abort(404)
+    user = api_user()
+    scope = [user.district] if user.role == Role.district else None
+    return jsonify(
+        date=day.date.isoformat(),
+        districts=[
+            {
+                "code": q.district.code,
+                "delegate_min": q.delegate_min,
+                "delegate_target": q.delegate_target,
+                "registered": q.registered,
+                "attended": q.attended,
+                "status": q.status.value if q.status else None,
+            }
+            for q in districts.day_quotas(day, now=utcnow(), districts=scope)
+        ],
+    )
+
+
+@bp.post("/days/<isodate:on>/delegates")
+@api_roles(Role.admin, Role.district)
+def create_delegate(on):
+    body, error = json_body()
+    if error:
+        return error
+    day = days.day_by_date(on)
+    if day is None:
+        return json_error(404, "not_found")
+    errors = type_errors(body, DELEGATE_FIELDS)
+    if errors:
+        return json_error(422, "validation", fields=errors)
+    user = api_user()
+    district = districts.district_by_code(body.get("district") or "")
+    if district is None:
+        if user.role == Role.district and body.get("district") in (None, ""):
+            district = user.district
+        else:
+            return json_error(
+                422, "validation", fields={"district": [str(_l("Unknown district."))]}
+            )
+    if user.role == Role.district and district.id != user.district_id:
+        return json_error(403, "forbidden")
+    formdata = MultiDict(
+        {key: str(value) for key, value in body.items()
+         if key in DELEGATE_FIELDS and key not in ("district", "slot_id") and value is not None}
+    )  # fmt: skip
+    formdata["slot_id"] = "0"
+    form = DelegateForm(formdata=formdata, meta={"csrf": False})
+    form.slot_id.choices = [(0, "")]
+    if not form.validate():
+        return json_error(
+            422, "validation", fields={k: [str(m) for m in v] for k, v in form.errors.items()}
+        )
+    slot = None
+    if body.get("slot_id") is not None:
+        slot_id = body["slot_id"]
+        slot = db.session.get(Slot, slot_id) if abs(slot_id) < 2**31 else None
+        if slot is None or slot.day_id != day.id:
+            return json_error(404, "not_found")
+    language = current_language()
+    try:
+        delegate = districts.register_delegate(
+            day, district, form.person(language), slot=slot, now=utcnow(), by=user
+        )
+        db.session.commit()
+    except districts.DistrictError as exc:
+        db.session.rollback()
+        status = 422 if exc.code == "inactive_district" else 404 if exc.code == "not_found" else 409
+        return json_error(status, exc.code)
+    return (
+        jsonify(
+            code=delegate.code,
+            manage_token=delegate.manage_token,
+            status=delegate.status.value,
+            district=district.code,
+            full_name=delegate.full_name,
+            role=delegate.delegate_role.value,
+            slot=slot_json(delegate.slot) if delegate.slot else None,
+        ),
+        201,
+    )

@@ -25,7 +25,7 @@ def _safe_next(target):
 
 def home_for(user):
     if user.role == Role.district:
-        return url_for("days.index")
+        return url_for("districts.home")
     return url_for("reception.today")
 
 

@@ -60,6 +60,21 @@ TOPIC_TITLES = {
 }
 
 
+class DelegateRole(enum.StrEnum):
+    project_lead = "project_lead"
+    npo = "npo"
+
+    @property
+    def title(self):
+        return DELEGATE_ROLE_TITLES[self]
+
+
+DELEGATE_ROLE_TITLES = {
+    DelegateRole.project_lead: _l("responsible for a project"),
+    DelegateRole.npo: _l("NPO representative"),
+}
+
+
 class BookingStatus(enum.StrEnum):
     confirmed = "confirmed"
     cancelled = "cancelled"
@@ -119,8 +134,15 @@ class Booking(db.Model):
             sqlite_where=text(ACTIVE),
             postgresql_where=text(ACTIVE),
         ),
-        CheckConstraint("source = 'walk_in' OR slot_id IS NOT NULL", name="slot_unless_walk_in"),
+        # Online bookings take a slot; walk-ins and district delegates may come without one.
+        CheckConstraint("source <> 'online' OR slot_id IS NOT NULL", name="online_has_slot"),
+        CheckConstraint(
+            "category <> 'delegate' OR district_id IS NOT NULL", name="delegate_has_district"
+        ),
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        # An empty string would be a phone or address that every such visitor shares.
+        CheckConstraint("phone IS NULL OR phone <> ''", name="phone_not_empty"),
+        CheckConstraint("email IS NULL OR email <> ''", name="email_not_empty"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +158,9 @@ class Booking(db.Model):
     category: Mapped[Category] = mapped_column(_enum(Category))
     #: required for NPOs, businesses and parties
     organization: Mapped[str | None] = mapped_column(String(200))
+    #: a delegate's position and why the district sends them
+    position: Mapped[str | None] = mapped_column(String(200))
+    delegate_role: Mapped[DelegateRole | None] = mapped_column(_enum(DelegateRole))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     #: E.164, e.g. +77011234567
     phone: Mapped[str | None] = mapped_column(String(20))

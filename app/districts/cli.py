@@ -1,10 +1,12 @@
-"""``flask seed``: the reference data."""
+"""``flask seed`` (reference data) and ``flask quotas remind``."""
 
 import click
+from flask.cli import AppGroup
 
+from app.core.db import utcnow
 from app.extensions import db
 
-from .services import seed_districts
+from .services import queue_quota_reminders, seed_districts
 
 
 @click.command("seed")
@@ -13,3 +15,14 @@ def seed():
     added, updated = seed_districts()
     db.session.commit()
     click.echo(f"districts: {added} added, {updated} updated")
+
+
+quotas_cli = AppGroup("quotas", help="District delegate quotas.")
+
+
+@quotas_cli.command("remind")
+def remind():
+    """Mail coordinators of districts below quota, 7 days and 1 day before a Day (once)."""
+    queued = queue_quota_reminders(utcnow())
+    db.session.commit()
+    click.echo(f"quota reminders: {queued} queued")

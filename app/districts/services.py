@@ -1,13 +1,24 @@
-"""District reference data."""
+"""Districts: reference data, delegate quotas with history, delegates, reminders."""
 
+import enum
 import json
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
+from app.bookings import services as bookings
+from app.bookings.models import Booking, BookingStatus, Category, DelegateRole, Source, Topic
+from app.core import audit, outbox
+from app.core.i18n import LOCAL_TZ
+from app.core.outbox import OutboxMessage
+from app.days.models import Day, DayStatus
 from app.extensions import db
 
-from .models import District, DistrictKind
+from .models import District, DistrictKind, QuotaSetting
 
 DISTRICTS_FILE = Path(__file__).with_name("districts.json")
 
@@ -45,3 +56,349 @@ def active_districts():
 
 def district_by_code(code):
     return db.session.scalar(select(District).where(District.code == code))
+
+
+# --- quotas ---------------------------------------------------------------------------
+
+DEFAULT_MIN = 1
+DEFAULT_TARGET = 2
+
+
+class QuotaStatus(enum.StrEnum):
+    met = "met"
+    on_track = "on_track"
+    below = "below"
+
+    @property
+    def title(self):
+        return QUOTA_TITLES[self]
+
+
+QUOTA_TITLES = {
+    QuotaStatus.met: _l("quota met"),
+    QuotaStatus.on_track: _l("on track"),
+    QuotaStatus.below: _l("below quota"),
+}
+
+
+class DistrictError(Exception):
+    def __init__(self, error, message, **details):
+        super().__init__(error)
+        self.code = error
+        self.message = message
+        self.details = details
+
+
+@dataclass
+class Quota:
+    """One district's standing for one Day."""
+
+    district: District
+    delegate_min: int
+    delegate_target: int
+    registered: int
+    attended: int
+    status: QuotaStatus | None  # None for a cancelled Day
+
+
+def quota_status(*, delegate_min, registered, attended, day_over):
+    """The rule (DESIGN.md §3): met when enough delegates checked in; before the Day is
+    over, enough registered ones are "on track"; otherwise below."""
+    if attended >= delegate_min:
+        return QuotaStatus.met
+    if not day_over and registered >= delegate_min:
+        return QuotaStatus.on_track
+    return QuotaStatus.below
+
+
+def settings_on(on, district_ids=None):
+    """{district_id: (min, target)} in force for a Day on that date."""
+    stmt = select(QuotaSetting).where(QuotaSetting.effective_from <= on)
+    if district_ids is not None:
+        stmt = stmt.where(QuotaSetting.district_id.in_(district_ids))
+    latest = {}
+    for setting in db.session.scalars(stmt.order_by(QuotaSetting.effective_from)):
+        latest[setting.district_id] = (setting.delegate_min, setting.delegate_target)
+    return latest
+
+
+def set_quota(district, delegate_min, delegate_target, *, today, by=None):
+    """Change a district's quota for the Days after today; earlier Days keep theirs."""
+    if delegate_min < 0 or delegate_target < delegate_min:
+        raise DistrictError(
+            "invalid", _l("The target must be at least the minimum, and both 0 or more.")
+        )
+    effective = today + timedelta(days=1)
+    before = settings_on(effective, [district.id]).get(district.id, (DEFAULT_MIN, DEFAULT_TARGET))
+    setting = db.session.scalar(
+        select(QuotaSetting).where(
+            QuotaSetting.district_id == district.id, QuotaSetting.effective_from == effective
+        )
+    )
+    if setting is None:
+        setting = QuotaSetting(district=district, effective_from=effective)
+        db.session.add(setting)
+    setting.delegate_min = delegate_min
+    setting.delegate_target = delegate_target
+    setting.created_by_id = getattr(by, "id", None)
+    db.session.flush()
+    audit.record(by, "quota.change", district, label=district.code,
+                 before={"min": before[0], "target": before[1]},
+                 after={"min": delegate_min, "target": delegate_target,
+                        "from": effective.isoformat()})  # fmt: skip
+    return setting
+
+
+def _delegate_counts(day_ids):
+    """{(day_id, district_id): (registered, attended)} in one grouped query."""
+    rows = db.session.execute(
+        select(
+            Booking.day_id,
+            Booking.district_id,
+            func.count(case((Booking.status != BookingStatus.cancelled, 1))),
+            func.count(case((Booking.status == BookingStatus.checked_in, 1))),
+        )
+        .where(Booking.day_id.in_(day_ids), Booking.category == Category.delegate)
+        .group_by(Booking.day_id, Booking.district_id)
+    )
+    return {
+        (day_id, district_id): (registered, attended)
+        for day_id, district_id, registered, attended in rows
+    }
+
+
+def _day_over(day, now):
+    return now >= day.ends_at
+
+
+def day_quotas(day, *, now, districts=None):
+    """Every active district's standing for a Day (or the given districts)."""
+    districts = districts if districts is not None else active_districts()
+    counts = _delegate_counts([day.id])
+    settings = settings_on(day.date)
+    over = _day_over(day, now)
+    result = []
+    for district in districts:
+        minimum, target = settings.get(district.id, (DEFAULT_MIN, DEFAULT_TARGET))
+        registered, attended = counts.get((day.id, district.id), (0, 0))
+        status = (
+            None
+            if day.is_cancelled
+            else quota_status(
+                delegate_min=minimum, registered=registered, attended=attended, day_over=over
+            )
+        )
+        result.append(Quota(district, minimum, target, registered, attended, status))
+    return result
+
+
+def recent_days(now, count=12):
+    """The last ``count`` Days up to today, oldest first."""
+    today = now.astimezone(LOCAL_TZ).date()
+    days = db.session.scalars(
+        select(Day).where(Day.date <= today).order_by(Day.date.desc()).limit(count)
+    ).all()
+    return list(reversed(days))
+
+
+def quota_matrix(days, *, now):
+    """Districts × Days: {district_id: {day_id: Quota}}, with the districts to show
+    (active ones, and inactive ones that sent someone in that period)."""
+    counts = _delegate_counts([d.id for d in days])
+    with_people = {district_id for (_day, district_id) in counts}
+    districts = db.session.scalars(
+        select(District)
+        .where(or_(District.is_active, District.id.in_(with_people or {0})))
+        .order_by(District.kind, District.name_ru)
+    ).all()
+    settings_by_day = {day.id: settings_on(day.date) for day in days}
+    matrix = {}
+    for district in districts:
+        row = {}
+        for day in days:
+            minimum, target = settings_by_day[day.id].get(
+                district.id, (DEFAULT_MIN, DEFAULT_TARGET)
+            )
+            registered, attended = counts.get((day.id, district.id), (0, 0))
+            status = None if day.is_cancelled else quota_status(
+                delegate_min=minimum, registered=registered, attended=attended,
+                day_over=_day_over(day, now),
+            )  # fmt: skip
+            row[day.id] = Quota(district, minimum, target, registered, attended, status)
+        matrix[district.id] = row
+    return districts, matrix
+
+
+# --- delegates -------------------------------------------------------------------------
+
+PAST_DAY = _l("This Day is over or cancelled: delegates can no longer be registered.")
+INACTIVE = _l("This district no longer takes delegates.")
+SAME_PERSON = _l("This person is already registered for this Day.")
+NOT_A_DELEGATE = _l("This is not a delegate of this district.")
+
+
+@dataclass
+class DelegatePerson:
+    full_name: str
+    phone: str
+    role: DelegateRole
+    position: str | None = None
+    organization: str | None = None
+    email: str | None = None
+    language: str = "ru"
+
+
+def district_delegates(day, district):
+    return db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.day_id == day.id,
+            Booking.district_id == district.id,
+            Booking.category == Category.delegate,
+        )
+        .order_by(Booking.status == BookingStatus.cancelled, Booking.created_at)
+    ).all()
+
+
+def register_delegate(day, district, person, *, slot=None, now, by=None):
+    """A district sends a delegate. With a slot the delegate takes one of its seats (so the
+    public sees it taken at once); without one they come to the Day outside slot capacity.
+    The same confirmation mail and .ics as any visitor."""
+    if not district.is_active:
+        raise DistrictError("inactive_district", INACTIVE)
+    if day.is_cancelled or now >= day.ends_at:
+        raise DistrictError("closed", PAST_DAY)
+    if slot is not None:
+        if slot.day_id != day.id:
+            raise DistrictError("not_found", _l("Unknown time."))
+        if now >= slot.starts_at:
+            raise DistrictError("closed", bookings.CLOSED)
+    name = " ".join(person.full_name.split()).casefold()
+    for other in district_delegates(day, district):
+        if other.is_active and " ".join(other.full_name.split()).casefold() == name:
+            raise DistrictError("duplicate", SAME_PERSON)
+    if bookings.find_duplicate(day.id, person.phone, person.email):
+        raise DistrictError("duplicate", bookings.DUPLICATE)
+    if slot is not None:
+        try:
+            bookings.take_seat(slot)
+        except bookings.BookingError as exc:
+            raise DistrictError(exc.code, exc.message) from None
+    code = bookings.new_code()
+    token = bookings.manage_token(code)
+    delegate = Booking(
+        code=code,
+        token_hash=bookings.hash_token(token),
+        day_id=day.id,
+        slot_id=slot.id if slot else None,
+        full_name=person.full_name,
+        category=Category.delegate,
+        organization=person.organization,
+        position=person.position,
+        delegate_role=person.role,
+        district_id=district.id,
+        phone=person.phone,
+        email=person.email,
+        topic=Topic.progress,
+        language=person.language,
+        status=BookingStatus.confirmed,
+        source=Source.district,
+        created_at=now,
+    )
+    db.session.add(delegate)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise DistrictError("duplicate", bookings.DUPLICATE) from exc
+    delegate.manage_token = token
+    if delegate.email:
+        outbox.enqueue("booking_confirmed", delegate.email, language=delegate.language,
+                       booking_id=delegate.id)  # fmt: skip
+    audit.record(by, "delegate.register", delegate, label=delegate.code,
+                 after={"district": district.code, "full_name": delegate.full_name})  # fmt: skip
+    return delegate
+
+
+def cancel_delegate(delegate, district, *, now, by=None):
+    if delegate.category != Category.delegate or delegate.district_id != district.id:
+        raise DistrictError("not_found", NOT_A_DELEGATE)
+    if delegate.day.is_cancelled or now >= delegate.day.ends_at:
+        raise DistrictError("closed", PAST_DAY)
+    if delegate.status != BookingStatus.confirmed:
+        raise DistrictError("closed", bookings.NOT_CANCELLABLE)
+    if delegate.holds_seat:
+        bookings.release_seat(delegate.slot_id)
+    delegate.status = BookingStatus.cancelled
+    delegate.cancelled_at = now
+    delegate.sequence += 1
+    if delegate.email:
+        outbox.enqueue("booking_cancelled", delegate.email, language=delegate.language,
+                       booking_id=delegate.id)  # fmt: skip
+    audit.record(by, "delegate.cancel", delegate, label=delegate.code,
+                 before={"status": "confirmed"}, after={"status": "cancelled"})  # fmt: skip
+
+
+def replace_delegate(delegate, district, person, *, now, by=None):
+    """A substitute takes the delegate's place (and seat, if any), in one transaction."""
+    slot = delegate.slot
+    cancel_delegate(delegate, district, now=now, by=by)
+    db.session.flush()
+    substitute = register_delegate(delegate.day, district, person, slot=slot, now=now, by=by)
+    audit.record(by, "delegate.replace", substitute, label=substitute.code,
+                 before={"code": delegate.code, "full_name": delegate.full_name},
+                 after={"code": substitute.code, "full_name": substitute.full_name})  # fmt: skip
+    return substitute
+
+
+# --- reminders -------------------------------------------------------------------------
+
+REMINDER_THRESHOLDS = ((7, 2), (1, 0))  # (label, earliest days before): 7…2 days, 1…0 days
+
+
+def queue_quota_reminders(now):
+    """Mail each coordinator whose district is below its minimum, 7 days and 1 day before a
+    Day. Once per Day, district, threshold and coordinator, however often this runs."""
+    from app.auth.models import Role, User
+
+    today = now.astimezone(LOCAL_TZ).date()
+    upcoming = db.session.scalars(
+        select(Day).where(
+            Day.status == DayStatus.scheduled,
+            Day.date >= today,
+            Day.date <= today + timedelta(days=7),
+        )
+    ).all()
+    coordinators = db.session.scalars(
+        select(User).where(User.role == Role.district, User.is_active_account)
+    ).all()
+    by_district = {}
+    for user in coordinators:
+        by_district.setdefault(user.district_id, []).append(user)
+    queued = 0
+    for day in upcoming:
+        days_left = (day.date - today).days
+        threshold = next(
+            (label for label, earliest in REMINDER_THRESHOLDS if days_left >= earliest), None
+        )
+        if threshold is None or days_left > 7:
+            continue
+        for quota in day_quotas(day, now=now):
+            if quota.registered >= quota.delegate_min:
+                continue
+            for user in by_district.get(quota.district.id, []):
+                key = f"quota:{day.id}:{quota.district.id}:{threshold}:{user.id}"
+                if db.session.scalar(
+                    select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
+                ):
+                    continue
+                outbox.enqueue(
+                    "quota_reminder",
+                    user.email,
+                    language="ru",
+                    dedupe_key=key,
+                    day_id=day.id,
+                    district_id=quota.district.id,
+                    days_left=days_left,
+                )
+                queued += 1
+    return queued

@@ -51,6 +51,16 @@ ACCESS = {
     "api.openapi": PUBLIC,
     "api.create_checkin": DESK,
     "api.day_attendance": DESK,
+    "districts.home": {"admin", "district"},
+    "districts.district": {"admin", "district"},
+    "districts.day": {"admin", "district"},
+    "districts.cancel": {"admin", "district"},
+    "districts.replace": {"admin", "district"},
+    "districts.quotas": DESK,
+    "districts.quotas_xlsx": DESK,
+    "districts.quota_settings": ADMIN,
+    "api.day_quotas": STAFF,
+    "api.create_delegate": {"admin", "district"},
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]
@@ -91,6 +101,8 @@ def url_for_rule(app, rule, world):
             values[name] = world["day"].slots[0].id
         elif name == "user_id":
             values[name] = world["users"]["district"].id
+        elif name == "code" and rule.endpoint.startswith("districts."):
+            values[name] = "nura"  # the district user's own district
         elif name == "code":
             values[name] = world["booking"].code
         elif isinstance(converter, AnyConverter):

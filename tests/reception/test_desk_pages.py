@@ -105,6 +105,18 @@ def test_walk_in_form_and_counters(desk_client, day, make_booking):
     assert "district-error" in bad.get_data(as_text=True)
 
 
+def test_walk_ins_without_phone_or_email_do_not_collide(desk_client, day):
+    for name in ("Первый Гость", "Второй Гость"):
+        response = desk_client.post(
+            f"/reception/{DAY}/walk-in",
+            data={"full_name": name, "category": "citizen", "topic": "problem", "phone": "",
+                  "email": ""},
+        )  # fmt: skip
+        assert response.status_code == 302
+    counters = desk_client.get(f"/reception/{DAY}/counters.json").get_json()
+    assert counters["walk_ins"] == 2
+
+
 def test_undo_no_show_and_notes_through_the_page(desk_client, day, make_booking):
     booking = make_booking(day.slots[0])
     base = f"/reception/{DAY}/bookings/{booking.id}"

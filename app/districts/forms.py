@@ -1,0 +1,68 @@
+"""Forms of the coordinator's area and the quota settings."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from app.bookings import services as bookings
+from app.bookings.models import DELEGATE_ROLE_TITLES, DelegateRole
+
+REQUIRED = _l("Required field.")
+
+
+class DelegateForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    position = StringField(_l("Position"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    organization = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=40)],
+                        render_kw={"inputmode": "tel"})  # fmt: skip
+    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
+    role = SelectField(
+        _l("Sent as"), choices=[(r.value, DELEGATE_ROLE_TITLES[r]) for r in DelegateRole]
+    )
+    slot_id = SelectField(_l("Time"), coerce=int, validate_choice=False)
+
+    def validate_phone(self, field):
+        try:
+            field.data = bookings.normalize_phone(field.data)
+        except ValueError:
+            raise ValidationError(_l("Invalid phone number.")) from None
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = bookings.normalize_email(field.data)
+            except ValueError:
+                raise ValidationError(_l("Invalid e-mail address.")) from None
+        else:
+            field.data = None
+
+    def person(self, language):
+        from .services import DelegatePerson
+
+        return DelegatePerson(
+            full_name=" ".join(self.full_name.data.split()),
+            position=self.position.data.strip(),
+            organization=(self.organization.data or "").strip() or None,
+            phone=self.phone.data,
+            email=self.email.data or None,
+            role=DelegateRole(self.role.data),
+            language=language,
+        )
+
+
+class QuotaForm(FlaskForm):
+    delegate_min = IntegerField(
+        _l("Minimum"), validators=[InputRequired(REQUIRED), NumberRange(0, 20)]
+    )
+    delegate_target = IntegerField(
+        _l("Target"), validators=[InputRequired(REQUIRED), NumberRange(0, 20)]
+    )
