@@ -45,8 +45,18 @@ def create_app(config=None):
     from .days.views import bp as days_bp
     from .districts.views import bp as districts_bp
     from .reception.views import bp as reception_bp
+    from .registry.views import bp as registry_bp
 
-    blueprints = (days_bp, bookings_bp, auth_bp, reception_bp, districts_bp, core_bp, api_bp)
+    blueprints = (
+        days_bp,
+        bookings_bp,
+        auth_bp,
+        reception_bp,
+        districts_bp,
+        registry_bp,
+        core_bp,
+        api_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
@@ -79,3 +89,5 @@ def _import_models():
     from .districts import models as _districts  # noqa: F401
     from .districts import notifications as _district_mail  # noqa: F401
     from .reception import models as _reception  # noqa: F401
+    from .registry import models as _registry  # noqa: F401
+    from .registry import notifications as _registry_mail  # noqa: F401

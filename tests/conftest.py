@@ -351,3 +351,36 @@ def api_token(app_ctx):
         return {"Authorization": f"Bearer {token}"}
 
     return issue
+
+
+@pytest.fixture
+def make_proposal(app_ctx):
+    """A registry entry through the service (kind event by default: fewest fields)."""
+    from app.districts.services import district_by_code
+    from app.registry import services as registry
+    from app.registry.models import Initiator, Kind, Origin, Scale, Subprogram
+
+    def make(district="nura", now=None, origin=None, by=None, booking=None, **fields):
+        values = {
+            "kind": Kind.event,
+            "title": "Фестиваль «Туған жер»",
+            "subprogram": Subprogram.atameken,
+            "district_id": district_by_code(district).id,
+            "scale": Scale.district,
+            "initiator_type": Initiator.citizen,
+            "initiator_name": "Жанна Ахметова",
+            "event_date": date(2027, 6, 1),
+            "email": "zhanna@example.kz",
+        }
+        values.update(fields)
+        proposal = registry.create_proposal(
+            registry.Draft(**values),
+            origin=origin or Origin.office,
+            now=now or datetime(2026, 11, 27, 6, 0, tzinfo=UTC),
+            by=by,
+            booking=booking,
+        )
+        db.session.commit()
+        return proposal
+
+    return make

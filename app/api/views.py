@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -21,6 +21,10 @@ from app.districts import services as districts
 from app.districts.forms import DelegateForm
 from app.extensions import db, limiter
 from app.reception import services as desk
+from app.registry import services as registry
+from app.registry.forms import ProposalForm
+from app.registry.models import Origin as RegistryOrigin
+from app.registry.models import Status as RegistryStatus
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -362,3 +366,187 @@ def create_delegate(on):
         ),
         201,
     )
+
+
+# --- staff: the registry ------------------------------------------------------------------------
+
+PROPOSAL_FIELDS = {
+    "kind": str, "title": str, "description": str, "subprogram": str, "special_project": str,
+    "district": str, "scale": str, "initiator_type": str, "initiator_name": str, "phone": str,
+    "email": str, "expected_result": str, "starts_on": str, "ends_on": str, "event_date": str,
+    "people_involved": int, "funding_amount": (int, float, str), "funding_source": str,
+    "funding_justification": str, "is_charity": bool, "booking_code": str, "language": str,
+    "responsible": str,
+}  # fmt: skip
+
+
+def proposal_json(p):
+    return {
+        "number": p.number,
+        "registry": p.in_registry.value,
+        "status": p.status.value,
+        "kind": p.kind.value,
+        "title": p.title,
+        "description": p.description,
+        "subprogram": p.subprogram.value,
+        "special_project": p.special_project.value if p.special_project else None,
+        "district": p.district.code,
+        "scale": p.scale.value,
+        "initiator_type": p.initiator_type.value,
+        "initiator_name": p.initiator_name,
+        "expected_result": p.expected_result,
+        "starts_on": p.starts_on.isoformat() if p.starts_on else None,
+        "ends_on": p.ends_on.isoformat() if p.ends_on else None,
+        "event_date": p.event_date.isoformat() if p.event_date else None,
+        "people_involved": p.people_involved,
+        "funding_amount": str(p.funding_amount) if p.funding_amount is not None else None,
+        "funding_source": p.funding_source,
+        "is_charity": p.is_charity,
+        "funding_late": p.funding_late,
+        "origin": p.origin.value,
+        "booking_code": p.booking.code if p.booking else None,
+        "reason": p.reason,
+        "merged_into": p.merged_into.number if p.merged_into else None,
+        "created_at": iso(p.created_at),
+    }
+
+
+@bp.get("/registry")
+@api_roles(Role.admin, Role.district)
+def registry_list():
+    args = request.args
+    district = (
+        districts.district_by_code(args.get("district", "")) if args.get("district") else None
+    )
+    if args.get("district") and district is None:
+        return json_error(422, "validation", fields={"district": [str(_l("Unknown district."))]})
+    filters = registry.Filters(
+        registry=args.get("registry") or None,
+        district=district.id if district else None,
+        status=args.get("status") or None,
+        kind=args.get("kind") or None,
+        subprogram=args.get("subprogram") or None,
+        query=(args.get("q") or "").strip()[:100] or None,
+        sort="number",
+    )
+    page = max(args.get("page", 1, type=int) or 1, 1)
+    per_page = min(max(args.get("per_page", 100, type=int) or 100, 1), 500)
+    items, total = registry.list_proposals(
+        filters, scope=registry.scope_for(api_user()), page=page, per_page=per_page
+    )
+    return jsonify(
+        proposals=[proposal_json(p) for p in items], total=total, page=page, per_page=per_page
+    )
+
+
+@bp.get("/registry.xlsx")
+@api_roles(Role.admin, Role.district)
+def registry_xlsx():
+    from sqlalchemy.orm import selectinload
+
+    from app.registry import exports
+    from app.registry.models import Proposal
+
+    args = request.args
+    district = (
+        districts.district_by_code(args.get("district", "")) if args.get("district") else None
+    )
+    filters = registry.Filters(
+        registry=args.get("registry") or None,
+        district=district.id if district else None,
+        status=args.get("status") or None,
+        kind=args.get("kind") or None,
+    )
+    rows = db.session.scalars(
+        registry.filtered(filters, registry.scope_for(api_user()))
+        .options(selectinload(Proposal.district), selectinload(Proposal.merged_into))
+        .order_by(Proposal.in_registry, Proposal.number)
+        .execution_options(yield_per=1000)
+    )
+    return Response(
+        exports.registry_xlsx(rows),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="registry.xlsx"'},
+    )
+
+
+@bp.post("/proposals")
+@api_roles(Role.admin, Role.district, Role.reception)
+def create_proposal():
+    body, error = json_body()
+    if error:
+        return error
+    errors = type_errors(body, PROPOSAL_FIELDS)
+    if errors:
+        return json_error(422, "validation", fields=errors)
+    user = api_user()
+    if user.role == Role.district:
+        if body.get("district") not in (None, user.district.code):
+            return json_error(403, "forbidden")
+        body = {**body, "district": user.district.code}
+    booking = None
+    if body.get("booking_code"):
+        booking = desk.booking_by_code(body["booking_code"])
+        if booking is None:
+            return json_error(
+                422, "validation", fields={"booking_code": [str(_l("Unknown booking."))]}
+            )
+    formdata = MultiDict()
+    for key, value in body.items():
+        if key in PROPOSAL_FIELDS and value is not None and key != "booking_code":
+            formdata[key] = "y" if value is True else "" if value is False else str(value)
+    form = ProposalForm(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
+        return json_error(422, "validation", fields=fields)
+    language = body.get("language") if body.get("language") in ("ru", "kk") else current_language()
+    if booking is not None:
+        origin = RegistryOrigin.booking
+    else:
+        origin = RegistryOrigin.district if user.role == Role.district else RegistryOrigin.office
+    proposal = registry.create_proposal(
+        form.draft(language), origin=origin, booking=booking, now=utcnow(), by=user
+    )
+    db.session.commit()
+    return jsonify(proposal_json(proposal)), 201
+
+
+@bp.post("/proposals/<number>/status")
+@api_roles(Role.admin, Role.district)
+def change_proposal_status(number):
+    from app.registry.views import can_change, can_see
+
+    body, error = json_body()
+    if error:
+        return error
+    errors = type_errors(body, {"status": str, "reason": str, "merged_into": str})
+    if not body.get("status"):
+        errors.setdefault("status", []).append(str(_l("Required field.")))
+    elif isinstance(body["status"], str) and body["status"] not in RegistryStatus.__members__:
+        errors.setdefault("status", []).append(str(_l("Unknown status.")))
+    if errors:
+        return json_error(422, "validation", fields=errors)
+    proposal = registry.proposal_by_number(number)
+    user = api_user()
+    if proposal is None or not can_see(user, proposal):
+        return json_error(404, "not_found")
+    if not can_change(user, proposal):
+        return json_error(403, "forbidden")
+    try:
+        registry.change_status(
+            proposal,
+            body["status"],
+            reason=body.get("reason"),
+            merged_into=body.get("merged_into"),
+            now=utcnow(),
+            by=user,
+        )
+        db.session.commit()
+    except registry.RegistryError as exc:
+        db.session.rollback()
+        if exc.code == "transition":
+            return json_error(
+                409, "transition", allowed=sorted(s.value for s in registry.allowed_next(proposal))
+            )
+        return json_error(422, "validation", fields={exc.field: [str(exc.message)]})
+    return jsonify(proposal_json(proposal))

@@ -26,6 +26,8 @@ class District(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: stable code used by URLs, the API and exports, e.g. ``bukhar-zhyrau``
     code: Mapped[str] = mapped_column(String(40), unique=True)
+    #: three letters that start its registry numbers, e.g. ``TEM`` in TEM-2026-0012
+    prefix: Mapped[str | None] = mapped_column(String(3), unique=True)
     #: official name in Russian, e.g. «г. Караганда»
     name_ru: Mapped[str] = mapped_column(String(120))
     #: official name in Kazakh, e.g. «Қарағанды қаласы»

@@ -35,6 +35,7 @@ def seed_districts(path=DISTRICTS_FILE):
             db.session.add(district)
             added += 1
         values = {
+            "prefix": row["prefix"],
             "name_ru": row["name_ru"],
             "name_kk": row["name_kk"],
             "kind": DistrictKind(row["kind"]),

@@ -61,8 +61,14 @@ def district(code):
         for day in services.recent_days(now, 6)
         if day.ends_at <= now
     ]
+    from app.registry.services import next_report_dates
+
     return render_template(
-        "districts/district.html", district=district, standing=standing, history=history
+        "districts/district.html",
+        district=district,
+        standing=standing,
+        history=history,
+        reporting=next_report_dates(days.today_local(now), 2),
     )
 
 

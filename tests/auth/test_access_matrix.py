@@ -60,6 +60,22 @@ ACCESS = {
     "districts.quotas_xlsx": DESK,
     "districts.quota_settings": ADMIN,
     "api.day_quotas": STAFF,
+    "registry.index": {"admin", "district"},
+    "registry.export": {"admin", "district"},
+    "registry.new": {"admin", "district"},
+    "registry.detail": {"admin", "district"},
+    "registry.change_status": {"admin", "district"},
+    "registry.add_note": {"admin", "district"},
+    "registry.edit": {"admin", "district"},
+    "registry.desk_proposal": DESK,
+    "registry.booking_proposal": PUBLIC,
+    "registry.status_page": PUBLIC,
+    "registry.report": {"admin", "district"},
+    "registry.report_xlsx": {"admin", "district"},
+    "api.registry_list": {"admin", "district"},
+    "api.registry_xlsx": {"admin", "district"},
+    "api.create_proposal": STAFF,
+    "api.change_proposal_status": {"admin", "district"},
     "api.create_delegate": {"admin", "district"},
 }
 
@@ -80,13 +96,14 @@ def staff_rules(app):
 
 
 @pytest.fixture
-def world(app_ctx, make_user, make_booking):
+def world(app_ctx, make_user, make_booking, make_proposal):
     day = days.new_day(days.today_local(utcnow()) + timedelta(days=3))
     db.session.add(day)
     db.session.commit()
     booking = make_booking(day.slots[0], now=utcnow())
     users = {role: make_user(role) for role in ("reception", "district", "admin")}
-    return {"day": day, "booking": booking, "users": users}
+    proposal = make_proposal(district="nura")  # the district user's own district
+    return {"day": day, "booking": booking, "users": users, "proposal": proposal}
 
 
 def url_for_rule(app, rule, world):
@@ -105,6 +122,8 @@ def url_for_rule(app, rule, world):
             values[name] = "nura"  # the district user's own district
         elif name == "code":
             values[name] = world["booking"].code
+        elif name == "number":
+            values[name] = world["proposal"].number
         elif isinstance(converter, AnyConverter):
             values[name] = sorted(converter.items)[0] if hasattr(converter, "items") else None
         elif isinstance(converter, IntegerConverter):

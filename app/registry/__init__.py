@@ -1,0 +1,1 @@
+"""The registry of projects and proposals: intake, routing, review, exports, reports."""

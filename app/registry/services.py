@@ -1,0 +1,513 @@
+"""Registry rules: intake, routing (seed points 7–8), numbering, the review workflow,
+listing with filters, and the twice-monthly report (seed point 5).
+
+Nothing here commits; the caller commits once, or rolls back on RegistryError.
+"""
+
+import calendar
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.core import audit, outbox
+from app.core.i18n import LOCAL_TZ
+from app.extensions import db
+
+from .models import (
+    Initiator,
+    Kind,
+    Proposal,
+    ProposalEvent,
+    ProposalNumber,
+    Registry,
+    RegistryCounter,
+    Scale,
+    SpecialProject,
+    Status,
+    Subprogram,
+)
+
+FUNDING_DEADLINE = (9, 30)  # 30 September: next year's funding requests (seed point 6)
+
+TRANSITIONS = {
+    Status.submitted: {Status.under_review},
+    Status.under_review: {Status.accepted, Status.rejected, Status.merged},
+    Status.accepted: {Status.in_progress},
+    Status.in_progress: {Status.done},
+    Status.rejected: set(),
+    Status.merged: set(),
+    Status.done: set(),
+}
+
+
+class RegistryError(Exception):
+    def __init__(self, error, message, field=None):
+        super().__init__(error)
+        self.code = error
+        self.message = message
+        self.field = field
+
+
+NOT_ALLOWED = _l("This change of status is not allowed.")
+REASON_NEEDED = _l("Give the reason for the rejection.")
+TARGET_NEEDED = _l("Give the number of the entry it is merged into.")
+BAD_TARGET = _l("It cannot be merged into that entry.")
+
+
+@dataclass
+class Draft:
+    """A proposal's fields as a form or the API gave them (already validated)."""
+
+    kind: Kind
+    title: str
+    subprogram: Subprogram
+    district_id: int
+    scale: Scale
+    initiator_type: Initiator
+    initiator_name: str
+    description: str = ""
+    special_project: SpecialProject | None = None
+    phone: str | None = None
+    email: str | None = None
+    language: str = "ru"
+    expected_result: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    event_date: date | None = None
+    people_involved: int | None = None
+    funding_amount: Decimal | None = None
+    funding_source: str | None = None
+    funding_justification: str | None = None
+    is_charity: bool = False
+    responsible: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+EDITABLE = (
+    "kind", "title", "description", "subprogram", "special_project", "district_id", "scale",
+    "initiator_type", "initiator_name", "phone", "email", "expected_result", "starts_on",
+    "ends_on", "event_date", "people_involved", "funding_amount", "funding_source",
+    "funding_justification", "is_charity", "responsible",
+)  # fmt: skip
+
+
+# --- routing and numbers ---------------------------------------------------------------
+
+
+def registry_for(scale, special_project, is_charity):
+    """The regional registry for entries of the whole region, and for the charity and
+    patronage entries of «Туған жер» (seed points 7–8); otherwise the district's."""
+    if scale == Scale.region:
+        return Registry.regional
+    if special_project == SpecialProject.tugan_zher and is_charity:
+        return Registry.regional
+    return Registry.district
+
+
+def _prefix(registry, district):
+    return "REG" if registry == Registry.regional else (district.prefix or "DIS")
+
+
+def next_number(registry, district, year):
+    """The next number in a registry and year, atomically (one upsert … RETURNING)."""
+    key = f"{_prefix(registry, district)}-{year}"
+    dialect = db.engine.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(RegistryCounter)
+        .values(key=key, last=1)
+        .on_conflict_do_update(
+            index_elements=[RegistryCounter.key], set_={"last": RegistryCounter.last + 1}
+        )
+        .returning(RegistryCounter.last)
+    )
+    last = db.session.execute(statement).scalar_one()
+    return f"{key}-{last:04d}"
+
+
+def _search_text(proposal):
+    parts = [proposal.number, proposal.title, proposal.description, proposal.initiator_name]
+    return " ".join(p for p in parts if p).casefold()
+
+
+def route_proposal(proposal, *, now, by=None):
+    """Put the entry in the registry its fields call for; a re-route gives it a number in
+    the new registry (the old one still finds it) and is kept in its history."""
+    wanted = registry_for(proposal.scale, proposal.special_project, proposal.is_charity)
+    if proposal.in_registry == wanted and proposal.number:
+        return False
+    previous = proposal.in_registry
+    proposal.in_registry = wanted
+    year = now.astimezone(LOCAL_TZ).year
+    with db.session.no_autoflush:  # the entry is written once it has its number
+        proposal.number = next_number(wanted, proposal.district, year)
+    proposal.search_text = _search_text(proposal)
+    db.session.add(ProposalNumber(number=proposal.number, proposal=proposal))
+    if previous is not None:
+        event = _event(proposal, "routed", by=by, now=now, public=True,
+                       from_registry=previous.value, to_registry=wanted.value)  # fmt: skip
+        _tell_initiator(proposal, event)
+    return True
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+def status_token(number_id):
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"proposal-token:{number_id}".encode(), hashlib.sha256).hexdigest()
+    return digest[:32]
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def proposal_for_token(number, token):
+    proposal = proposal_by_number(number)
+    if proposal is None or not token or len(token) > 200:
+        return None
+    if not hmac.compare_digest(proposal.token_hash, _hash(token)):
+        return None
+    return proposal
+
+
+def proposal_by_number(number):
+    """By its current number or any it had before."""
+    number = (number or "").strip().upper()[:20]
+    return db.session.scalar(
+        select(Proposal).join(ProposalNumber, ProposalNumber.proposal_id == Proposal.id)
+        .where(ProposalNumber.number == number)
+    )  # fmt: skip
+
+
+def proposals_of_booking(booking):
+    return db.session.scalars(
+        select(Proposal).where(Proposal.booking_id == booking.id).order_by(Proposal.id)
+    ).all()
+
+
+# --- intake -----------------------------------------------------------------------------
+
+
+def _late(draft, now):
+    """Funding for next year that reaches the office after 30 September."""
+    if not draft.funding_amount:
+        return False
+    today = now.astimezone(LOCAL_TZ).date()
+    moment = draft.event_date if draft.kind == Kind.event else draft.starts_on
+    deadline = date(today.year, *FUNDING_DEADLINE)
+    return moment is not None and moment.year > today.year and today > deadline
+
+
+def _event(proposal, action, *, by, now, public=False, **values):
+    event = ProposalEvent(
+        proposal=proposal, action=action, actor_id=getattr(by, "id", None), at=now,
+        is_public=public, number=proposal.number, **values,
+    )  # fmt: skip
+    db.session.add(event)
+    return event
+
+
+def _tell_initiator(proposal, event):
+    if proposal.email:
+        db.session.flush()
+        outbox.enqueue("proposal_update", proposal.email, language=proposal.language,
+                       proposal_id=proposal.id, event_id=event.id)  # fmt: skip
+
+
+def create_proposal(draft, *, origin, now, booking=None, by=None):
+    """Record an entry, number it in the right registry and tell the initiator."""
+    from app.districts.models import District
+
+    district = db.session.get(District, draft.district_id)
+    proposal = Proposal(
+        origin=origin,
+        booking=booking,
+        status=Status.submitted,
+        language=draft.language,
+        district=district,
+        created_at=now,
+        created_by_id=getattr(by, "id", None),
+        token_hash="",
+        funding_late=_late(draft, now),
+    )
+    for name in EDITABLE:
+        setattr(proposal, name, getattr(draft, name))
+    db.session.add(proposal)
+    route_proposal(proposal, now=now, by=by)
+    db.session.flush()
+    proposal.token_hash = _hash(status_token(proposal.id))
+    proposal.status_token = status_token(proposal.id)
+    event = _event(proposal, "created", by=by, now=now, public=True, to_status="submitted",
+                   to_registry=proposal.in_registry.value)  # fmt: skip
+    _tell_initiator(proposal, event)
+    after = {"registry": proposal.in_registry.value, "origin": origin.value}
+    audit.record(by, "proposal.create", proposal, label=proposal.number, after=after)
+    return proposal
+
+
+def update_proposal(proposal, draft, *, now, by=None):
+    """Edit the fields; re-route when scale, special project or charity call for it."""
+    before = {name: _plain(getattr(proposal, name)) for name in EDITABLE}
+    for name in EDITABLE:
+        setattr(proposal, name, getattr(draft, name))
+    changed = {
+        n: _plain(getattr(proposal, n))
+        for n in EDITABLE
+        if before[n] != _plain(getattr(proposal, n))
+    }
+    if not changed:
+        return proposal
+    from app.districts.models import District
+
+    proposal.district = db.session.get(District, proposal.district_id)
+    proposal.search_text = _search_text(proposal)
+    _event(proposal, "edited", by=by, now=now, comment=", ".join(sorted(changed)))
+    route_proposal(proposal, now=now, by=by)
+    audit.record(by, "proposal.edit", proposal, label=proposal.number,
+                 before={k: before[k] for k in changed}, after=changed)  # fmt: skip
+    return proposal
+
+
+def _plain(value):
+    if isinstance(value, date | Decimal):
+        return str(value)
+    if hasattr(value, "value"):
+        return value.value
+    return value
+
+
+# --- the review workflow ------------------------------------------------------------------
+
+
+def allowed_next(proposal):
+    return TRANSITIONS[proposal.status]
+
+
+def change_status(proposal, to, *, now, reason=None, merged_into=None, by=None):
+    to = Status(to)
+    if to not in TRANSITIONS[proposal.status]:
+        raise RegistryError("transition", NOT_ALLOWED, field="status")
+    reason = (reason or "").strip() or None
+    if to == Status.rejected and not reason:
+        raise RegistryError("validation", REASON_NEEDED, field="reason")
+    target = None
+    if to == Status.merged:
+        if not merged_into:
+            raise RegistryError("validation", TARGET_NEEDED, field="merged_into")
+        target = proposal_by_number(merged_into)
+        if (
+            target is None
+            or target.id == proposal.id
+            or target.status in (Status.merged, Status.rejected)
+        ):
+            raise RegistryError("validation", BAD_TARGET, field="merged_into")
+    previous = proposal.status
+    proposal.status = to
+    proposal.reason = reason if to == Status.rejected else proposal.reason
+    proposal.merged_into = target
+    comment = reason if to == Status.rejected else (target.number if target else reason)
+    event = _event(proposal, "status", by=by, now=now, public=True, from_status=previous.value,
+                   to_status=to.value, comment=comment)  # fmt: skip
+    _tell_initiator(proposal, event)
+    after = {"status": to.value, "comment": comment}
+    audit.record(by, "proposal.status", proposal, label=proposal.number,
+                 before={"status": previous.value}, after=after)  # fmt: skip
+    return proposal
+
+
+def add_note(proposal, text, *, now, by=None):
+    text = (text or "").strip()
+    if not text:
+        raise RegistryError("validation", _l("Write the note."), field="note")
+    _event(proposal, "note", by=by, now=now, comment=text[:5000])
+
+
+# --- listing ------------------------------------------------------------------------------
+
+SORTS = {
+    "number": (Proposal.number,),
+    "-number": (Proposal.number.desc(),),
+    "created": (Proposal.created_at, Proposal.id),
+    "-created": (Proposal.created_at.desc(), Proposal.id.desc()),
+    "title": (Proposal.title, Proposal.id),
+    "status": (Proposal.status, Proposal.id),
+    "-funding": (Proposal.funding_amount.desc().nulls_last(), Proposal.id),
+}
+
+
+@dataclass
+class Filters:
+    registry: str | None = None
+    district: int | None = None
+    subprogram: str | None = None
+    special_project: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    funding: str | None = None  # "yes", "no", "late"
+    since: date | None = None
+    until: date | None = None
+    query: str | None = None
+    sort: str = "-created"
+
+
+def scope_for(user):
+    """The district a user is limited to (None: sees everything)."""
+    from app.auth.models import Role
+
+    return user.district_id if user is not None and user.role == Role.district else None
+
+
+def filtered(filters, scope=None):
+    stmt = select(Proposal)
+    if scope is not None:
+        stmt = stmt.where(Proposal.district_id == scope)
+    conditions = []
+    if filters.registry in Registry.__members__:
+        conditions.append(Proposal.in_registry == Registry(filters.registry))
+    if filters.district:
+        conditions.append(Proposal.district_id == filters.district)
+    if filters.subprogram in Subprogram.__members__:
+        conditions.append(Proposal.subprogram == Subprogram(filters.subprogram))
+    if filters.special_project == "none":
+        conditions.append(Proposal.special_project.is_(None))
+    elif filters.special_project in SpecialProject.__members__:
+        conditions.append(Proposal.special_project == SpecialProject(filters.special_project))
+    if filters.kind in Kind.__members__:
+        conditions.append(Proposal.kind == Kind(filters.kind))
+    if filters.status in Status.__members__:
+        conditions.append(Proposal.status == Status(filters.status))
+    if filters.funding == "yes":
+        conditions.append(Proposal.funding_amount > 0)
+    elif filters.funding == "no":
+        conditions.append(or_(Proposal.funding_amount.is_(None), Proposal.funding_amount == 0))
+    elif filters.funding == "late":
+        conditions.append(Proposal.funding_late.is_(True))
+    period_start = func.coalesce(Proposal.starts_on, Proposal.event_date)
+    period_end = func.coalesce(Proposal.ends_on, Proposal.event_date)
+    if filters.since:
+        conditions.append(period_end >= filters.since)
+    if filters.until:
+        conditions.append(period_start <= filters.until)
+    if filters.query:
+        needle = " ".join(filters.query.casefold().split())[:100]
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Proposal.search_text.like(f"%{escaped}%", escape="\\"))
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+    return stmt
+
+
+def list_proposals(filters, *, scope=None, page=1, per_page=50):
+    """One page of entries and the total, in two queries whatever the registry's size."""
+    stmt = filtered(filters, scope)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    order = SORTS.get(filters.sort, SORTS["-created"])
+    page = max(page, 1)
+    items = db.session.scalars(
+        stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return items, total
+
+
+# --- the twice-monthly report ---------------------------------------------------------------
+
+
+def fridays(year, month):
+    return [
+        date(year, month, day)
+        for day in range(1, calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, day).weekday() == 4
+    ]
+
+
+def report_dates(year, month):
+    """The 2nd and 4th Friday of a month: the districts' reporting dates (seed point 5)."""
+    found = fridays(year, month)
+    return [found[1], found[3]]
+
+
+def next_report_dates(today, count=2):
+    result = []
+    year, month = today.year, today.month
+    while len(result) < count:
+        result.extend(d for d in report_dates(year, month) if d >= today)
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return result[:count]
+
+
+def previous_report_date(on):
+    earlier = [d for d in report_dates(on.year, on.month) if d < on]
+    if earlier:
+        return earlier[-1]
+    year, month = (on.year - 1, 12) if on.month == 1 else (on.year, on.month - 1)
+    return report_dates(year, month)[-1]
+
+
+@dataclass
+class ReportRow:
+    district: object
+    by_status: dict
+    by_subprogram: dict
+    projects: int = 0
+    events: int = 0
+    new: int = 0
+    people: int = 0
+    funding: Decimal = Decimal(0)
+
+
+def district_report(on, *, scope=None):
+    """Per district: projects and events by status and subprogram, people involved and
+    funding requested, as the registry stood at the end of the reporting date; ``new``
+    counts the entries since the previous reporting date. Grouped queries only."""
+    from datetime import datetime, time
+
+    from app.districts.models import District
+
+    end = datetime.combine(on + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    start = datetime.combine(previous_report_date(on) + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    base = [Proposal.created_at < end]
+    if scope is not None:
+        base.append(Proposal.district_id == scope)
+    districts = db.session.scalars(
+        select(District).where(or_(District.is_active, District.id.in_(
+            select(Proposal.district_id).where(*base)))).order_by(District.kind, District.name_ru)
+    ).all()  # fmt: skip
+    if scope is not None:
+        districts = [d for d in districts if d.id == scope]
+    rows = {
+        d.id: ReportRow(d, {s: 0 for s in Status}, {s: 0 for s in Subprogram}) for d in districts
+    }
+    grouped = db.session.execute(
+        select(Proposal.district_id, Proposal.status, Proposal.subprogram, Proposal.kind,
+               func.count(), func.coalesce(func.sum(Proposal.people_involved), 0),
+               func.coalesce(func.sum(Proposal.funding_amount), 0),
+               func.count(case((Proposal.created_at >= start, 1))))
+        .where(*base)
+        .group_by(Proposal.district_id, Proposal.status, Proposal.subprogram, Proposal.kind)
+    )  # fmt: skip
+    for district_id, status, subprogram, kind, count, people, funding, new in grouped:
+        row = rows.get(district_id)
+        if row is None:
+            continue
+        row.by_status[Status(status)] += count
+        row.by_subprogram[Subprogram(subprogram)] += count
+        if Kind(kind) == Kind.project:
+            row.projects += count
+        else:
+            row.events += count
+        row.new += new
+        row.people += int(people or 0)
+        row.funding += Decimal(str(funding or 0))
+    return list(rows.values()), start.date(), on

@@ -1,0 +1,364 @@
+"""Registry pages: the list with filters, an entry, intake at the desk and from the
+manage link, the initiator's status page, exports and the twice-monthly report."""
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import DESK, staff_required
+from app.auth.models import Role
+from app.bookings import services as bookings
+from app.bookings.models import Booking, Category
+from app.core.db import utcnow
+from app.core.i18n import current_language, localized
+from app.days import services as days
+from app.districts.services import active_districts, district_by_code
+from app.extensions import db
+
+from . import exports, services
+from .forms import NoteForm, ProposalForm, StatusForm
+from .models import Initiator, Kind, Origin, Registry, SpecialProject, Status, Subprogram
+
+bp = Blueprint("registry", __name__)
+REGISTRY_STAFF = (Role.admin, Role.district)
+PER_PAGE = 50
+
+
+def can_see(user, proposal):
+    return user.role == Role.admin or proposal.district_id == user.district_id
+
+
+def can_change(user, proposal):
+    """The office changes every entry; a district its own district registry's entries."""
+    if user.role == Role.admin:
+        return True
+    return (
+        user.role == Role.district
+        and proposal.district_id == user.district_id
+        and proposal.in_registry == Registry.district
+    )
+
+
+def _proposal_or_404(number, *, change=False):
+    proposal = services.proposal_by_number(number)
+    if proposal is None:
+        abort(404)
+    if not can_see(current_user, proposal) or (change and not can_change(current_user, proposal)):
+        abort(403)
+    return proposal
+
+
+def _filters():
+    args = request.args
+    district = district_by_code(args.get("district", "")) if args.get("district") else None
+
+    def day(name):
+        try:
+            return date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            return None
+
+    return services.Filters(
+        registry=args.get("registry") or None,
+        district=district.id if district else None,
+        subprogram=args.get("subprogram") or None,
+        special_project=args.get("special_project") or None,
+        kind=args.get("kind") or None,
+        status=args.get("status") or None,
+        funding=args.get("funding") or None,
+        since=day("from"),
+        until=day("to"),
+        query=(args.get("q") or "").strip()[:100] or None,
+        sort=args.get("sort") or "-created",
+    )
+
+
+@bp.get("/registry/")
+@staff_required(*REGISTRY_STAFF)
+def index():
+    filters = _filters()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items, total = services.list_proposals(
+        filters, scope=services.scope_for(current_user), page=page, per_page=PER_PAGE
+    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "registry/index.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        args=args,
+        options={
+            "district": [(d.code, localized(d)) for d in active_districts()],
+            **{
+                name: [(m.value, m.title) for m in enum_cls]
+                for name, enum_cls in (
+                    ("kind", Kind),
+                    ("registry", Registry),
+                    ("subprogram", Subprogram),
+                    ("special_project", SpecialProject),
+                    ("status", Status),
+                )
+            },
+        },
+    )
+
+
+@bp.get("/registry/export.<any(xlsx, csv):kind>")
+@staff_required(*REGISTRY_STAFF)
+def export(kind):
+    stmt = services.filtered(_filters(), services.scope_for(current_user))
+    from sqlalchemy.orm import selectinload
+
+    from .models import Proposal
+
+    rows = db.session.scalars(
+        stmt.options(selectinload(Proposal.district), selectinload(Proposal.merged_into))
+        .order_by(Proposal.in_registry, Proposal.number)
+        .execution_options(yield_per=1000)
+    )
+    if kind == "xlsx":
+        body = exports.registry_xlsx(rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, mimetype = exports.registry_csv(rows), "text/csv"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="registry.{kind}"'},
+    )
+
+
+def _new_form():
+    fixed = current_user.district if current_user.role == Role.district else None
+    return ProposalForm(fixed_district=fixed)
+
+
+@bp.route("/registry/new", methods=["GET", "POST"])
+@staff_required(*REGISTRY_STAFF)
+def new():
+    form = _new_form()
+    if form.validate_on_submit():
+        origin = Origin.district if current_user.role == Role.district else Origin.office
+        proposal = services.create_proposal(
+            form.draft(current_language()), origin=origin, now=utcnow(), by=current_user
+        )
+        db.session.commit()
+        flash(_("Registered as %(number)s.", number=proposal.number), "success")
+        return redirect(url_for("registry.detail", number=proposal.number))
+    status = 422 if request.method == "POST" else 200
+    return render_template("registry/form.html", form=form, proposal=None, staff=True), status
+
+
+@bp.get("/registry/<number>")
+@staff_required(*REGISTRY_STAFF)
+def detail(number):
+    proposal = _proposal_or_404(number)
+    if proposal.number != number.strip().upper():
+        return redirect(url_for("registry.detail", number=proposal.number))
+    status_form = StatusForm()
+    status_form.status.choices = [(s.value, s.title) for s in services.allowed_next(proposal)]
+    return render_template(
+        "registry/detail.html",
+        proposal=proposal,
+        status_form=status_form,
+        note_form=NoteForm(),
+        may_change=can_change(current_user, proposal),
+    )
+
+
+@bp.post("/registry/<number>/status")
+@staff_required(*REGISTRY_STAFF)
+def change_status(number):
+    proposal = _proposal_or_404(number, change=True)
+    form = StatusForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.change_status(
+            proposal,
+            form.status.data,
+            reason=form.reason.data,
+            merged_into=form.merged_into.data,
+            now=utcnow(),
+            by=current_user,
+        )
+        db.session.commit()
+    except services.RegistryError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("registry.detail", number=proposal.number))
+
+
+@bp.post("/registry/<number>/notes")
+@staff_required(*REGISTRY_STAFF)
+def add_note(number):
+    proposal = _proposal_or_404(number)
+    form = NoteForm()
+    if not form.validate():
+        flash(_("Write the note."), "error")
+    else:
+        services.add_note(proposal, form.note.data, now=utcnow(), by=current_user)
+        db.session.commit()
+    return redirect(url_for("registry.detail", number=proposal.number))
+
+
+@bp.route("/registry/<number>/edit", methods=["GET", "POST"])
+@staff_required(*REGISTRY_STAFF)
+def edit(number):
+    proposal = _proposal_or_404(number, change=True)
+    fixed = current_user.district if current_user.role == Role.district else None
+    form = ProposalForm(fixed_district=fixed)
+    if request.method == "GET":
+        form.fill_from(proposal)
+    if form.validate_on_submit():
+        services.update_proposal(
+            proposal, form.draft(proposal.language), now=utcnow(), by=current_user
+        )
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("registry.detail", number=proposal.number))
+    status = 422 if request.method == "POST" else 200
+    return render_template("registry/form.html", form=form, proposal=proposal, staff=True), status
+
+
+# --- intake from the Day ---------------------------------------------------------------------
+
+INITIATOR_OF = {
+    Category.citizen: Initiator.citizen,
+    Category.npo: Initiator.npo,
+    Category.business: Initiator.business,
+    Category.party: Initiator.party,
+    Category.delegate: Initiator.akimat,
+}
+
+
+def _form_for_booking(booking, *, staff):
+    form = ProposalForm()
+    if request.method == "GET":
+        form.initiator_type.data = INITIATOR_OF[booking.category].value
+        form.initiator_name.data = booking.organization or booking.full_name
+        form.phone.data = booking.phone
+        form.email.data = booking.email
+        if booking.district:
+            form.district.data = booking.district.code
+    if not staff:
+        # What the visitor gave when booking is their contact: they cannot change it here.
+        form.initiator_type.data = INITIATOR_OF[booking.category].value
+        form.phone.data, form.email.data = booking.phone, booking.email
+        if request.method == "POST" and not (form.initiator_name.data or "").strip():
+            form.initiator_name.data = booking.organization or booking.full_name
+    return form
+
+
+@bp.route("/reception/<isodate:on>/bookings/<int:booking_id>/proposal", methods=["GET", "POST"])
+@staff_required(*DESK)
+def desk_proposal(on, booking_id):
+    day = days.day_by_date(on) or abort(404)
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.day_id != day.id:
+        abort(404)
+    form = _form_for_booking(booking, staff=True)
+    if form.validate_on_submit():
+        proposal = services.create_proposal(
+            form.draft(booking.language),
+            origin=Origin.booking,
+            booking=booking,
+            now=utcnow(),
+            by=current_user,
+        )
+        db.session.commit()
+        flash(
+            _(
+                "Proposal registered as %(number)s in the %(registry)s.",
+                number=proposal.number,
+                registry=proposal.in_registry.title,
+            ),
+            "success",
+        )
+        return redirect(url_for("reception.desk", on=day.date) + f"#b{booking.id}")
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "registry/form.html", form=form, proposal=None, staff=True, booking=booking, day=day
+    ), status
+
+
+@bp.route("/bookings/<code>/proposal", methods=["GET", "POST"])
+def booking_proposal(code):
+    token = request.values.get("token", "")
+    booking = bookings.booking_for_token(code, token)
+    if booking is None:
+        abort(404)
+    form = _form_for_booking(booking, staff=False)
+    if form.validate_on_submit():
+        proposal = services.create_proposal(
+            form.draft(booking.language), origin=Origin.booking, booking=booking, now=utcnow()
+        )
+        db.session.commit()
+        flash(_("Proposal registered as %(number)s.", number=proposal.number), "success")
+        return redirect(
+            url_for("registry.status_page", number=proposal.number, token=proposal.status_token)
+        )
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "registry/form.html", form=form, proposal=None, staff=False, booking=booking, token=token
+    ), status
+
+
+@bp.get("/proposals/<number>")
+def status_page(number):
+    proposal = services.proposal_for_token(number, request.args.get("token", ""))
+    if proposal is None:
+        abort(404)
+    return render_template(
+        "registry/status.html",
+        proposal=proposal,
+        events=[e for e in proposal.events if e.is_public],
+    )
+
+
+# --- the twice-monthly report -----------------------------------------------------------------
+
+
+def _report_date():
+    try:
+        return date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        today = days.today_local(utcnow())
+        passed = [d for d in services.report_dates(today.year, today.month) if d <= today]
+        return passed[-1] if passed else services.previous_report_date(today)
+
+
+@bp.get("/office/report")
+@staff_required(*REGISTRY_STAFF)
+def report():
+    on = _report_date()
+    rows, since, on = services.district_report(on, scope=services.scope_for(current_user))
+    today = days.today_local(utcnow())
+    return render_template(
+        "registry/report.html",
+        rows=rows,
+        since=since,
+        on=on,
+        statuses=list(Status),
+        subprograms=list(Subprogram),
+        upcoming=services.next_report_dates(today, 4),
+    )
+
+
+@bp.get("/office/report.xlsx")
+@staff_required(*REGISTRY_STAFF)
+def report_xlsx():
+    rows, since, on = services.district_report(
+        _report_date(), scope=services.scope_for(current_user)
+    )
+    return Response(
+        exports.report_xlsx(rows, since, on),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="report-{on}.xlsx"'},
+    )
