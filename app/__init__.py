@@ -62,7 +62,7 @@ def create_app(config=None):
     csrf.exempt(api_bp)
 
     from .auth.cli import users_cli
-    from .bookings.cli import reminders_cli
+    from .bookings.cli import privacy_cli, reminders_cli
     from .core.cli import outbox_cli
     from .days.cli import days_cli
     from .districts.cli import quotas_cli, seed
@@ -73,6 +73,7 @@ def create_app(config=None):
     app.cli.add_command(reminders_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(quotas_cli)
+    app.cli.add_command(privacy_cli)
 
     _import_models()
     return app

@@ -69,3 +69,12 @@ def booking_reminder(row):
     return _render(
         row, lambda: _("Reminder: Civil Initiatives Day tomorrow"), "booking_reminder", None
     )
+
+
+@renderer("day_changed")
+def day_changed(row):
+    if row.payload.get("cancelled"):
+        subject = lambda: _("The Civil Initiatives Day is cancelled")  # noqa: E731
+        return _render(row, subject, "day_changed", "CANCEL", cancelled=True)
+    subject = lambda: _("The Civil Initiatives Day has moved")  # noqa: E731
+    return _render(row, subject, "day_changed", "REQUEST", cancelled=False)

@@ -1,10 +1,12 @@
 """The calendar of Days: the last-Friday rule, holidays, slots and generation."""
 
 import calendar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import holidays
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core.i18n import LOCAL_TZ
@@ -21,6 +23,10 @@ FRIDAY = 4
 
 class DayError(Exception):
     """A rule of the calendar was broken; the message is translatable."""
+
+    @property
+    def message(self):
+        return self.args[0]
 
 
 @cache
@@ -196,3 +202,130 @@ def booking_window(slot):
     """(opens, closes) moments for booking a slot: 30 days before its Day, until it starts."""
     opens = local_moment(slot.day.date - timedelta(days=BOOKING_OPENS_DAYS), time(0, 0))
     return opens, slot.starts_at
+
+
+# --- an admin edits a Day ---------------------------------------------------------------------
+
+
+@dataclass
+class DayChanges:
+    """What an admin set on a Day's page."""
+
+    date: date
+    opens: time
+    closes: time
+    slot_minutes: int
+    slot_capacity: int
+    break_from: time | None = None
+    break_to: time | None = None
+    note: str | None = None
+    cancelled: bool = False
+
+
+HAS_BOOKINGS = _l(
+    "This Day has bookings: its hours, slot length and break cannot change. Move it to "
+    "another date, give its slots more seats, or cancel it."
+)
+TAKEN_DATE = _l("There is already a Day on that date.")
+BAD_HOURS = _l("The Day must end after it starts, and the break must lie within the Day.")
+
+
+def _active_bookings(day):
+    from app.bookings.models import Booking, BookingStatus
+
+    return db.session.scalars(
+        select(Booking).where(Booking.day_id == day.id, Booking.status != BookingStatus.cancelled)
+    ).all()
+
+
+def edit_day(day, changes, *, now, by=None):
+    """Move, re-time, re-seat or cancel a Day. Visitors with an active booking are told by
+    mail (with the new time, or the cancellation). Generation never touches it again."""
+    from app.bookings import services as bookings
+    from app.core import audit, outbox
+
+    if changes.closes <= changes.opens or changes.slot_minutes <= 0 or changes.slot_capacity < 0:
+        raise DayError(BAD_HOURS)
+    has_break = bool(changes.break_from or changes.break_to)
+    break_fits = bool(
+        changes.break_from
+        and changes.break_to
+        and changes.opens <= changes.break_from < changes.break_to <= changes.closes
+    )
+    if has_break and not break_fits:
+        raise DayError(BAD_HOURS)  # fmt: skip
+    other = day_by_date(changes.date)
+    if other is not None and other.id != day.id:
+        raise DayError(TAKEN_DATE)
+    before = {"date": day.date.isoformat(), "status": day.status.value,
+              "opens": f"{day.local_starts_at:%H:%M}", "closes": f"{day.local_ends_at:%H:%M}",
+              "slot_minutes": day.slot_minutes, "slot_capacity": day.slot_capacity}  # fmt: skip
+    active = _active_bookings(day)
+    layout_changed = (
+        changes.opens != day.local_starts_at.time()
+        or changes.closes != day.local_ends_at.time()
+        or changes.slot_minutes != day.slot_minutes
+        or (changes.break_from, changes.break_to)
+        != (
+            day.break_starts_at.astimezone(LOCAL_TZ).time() if day.break_starts_at else None,
+            day.break_ends_at.astimezone(LOCAL_TZ).time() if day.break_ends_at else None,
+        )
+    )
+    booked = any(b.slot_id is not None for b in active)
+    if layout_changed and booked and not changes.cancelled:
+        raise DayError(HAS_BOOKINGS)
+    moved = changes.date != day.date
+    day.is_edited = True
+    day.note = (changes.note or "").strip()[:500] or None
+    if changes.cancelled and not day.is_cancelled:
+        day.status = DayStatus.cancelled
+        for booking in active:
+            if booking.holds_seat:
+                bookings.release_seat(booking.slot_id)
+            booking.status = booking.status.__class__.cancelled
+            booking.cancelled_at = now
+            booking.sequence += 1
+    elif not changes.cancelled:
+        day.status = DayStatus.scheduled
+    if moved or layout_changed:
+        old_slots = {s.id: s.local_starts_at.time() for s in day.slots}
+        day.date = changes.date
+        day.starts_at = local_moment(changes.date, changes.opens)
+        day.ends_at = local_moment(changes.date, changes.closes)
+        day.slot_minutes = changes.slot_minutes
+        day.break_starts_at = (
+            local_moment(changes.date, changes.break_from) if changes.break_from else None
+        )
+        day.break_ends_at = (
+            local_moment(changes.date, changes.break_to) if changes.break_to else None
+        )
+        if booked:
+            # Same hours on another date: every slot, with its bookings, moves along.
+            for slot in day.slots:
+                length = slot.ends_at - slot.starts_at
+                slot.starts_at = local_moment(changes.date, old_slots[slot.id])
+                slot.ends_at = slot.starts_at + length
+        else:
+            build_slots(day)
+    if changes.slot_capacity != day.slot_capacity:
+        if any(s.booked > changes.slot_capacity for s in day.slots):
+            raise DayError(_l("Some slots already have more bookings than that."))
+        day.slot_capacity = changes.slot_capacity
+        for slot in day.slots:
+            slot.capacity = changes.slot_capacity
+    db.session.flush()
+    if moved or changes.cancelled:
+        for booking in active:
+            if not changes.cancelled:
+                booking.sequence += 1
+                booking.reminder_queued_at = None  # the reminder follows the new date
+            if booking.email:
+                cancelled = bool(changes.cancelled)
+                outbox.enqueue("day_changed", booking.email, language=booking.language,
+                               booking_id=booking.id, cancelled=cancelled)  # fmt: skip
+    audit.record(by, "day.edit", day, label=day.date.isoformat(), before=before,
+                 after={"date": day.date.isoformat(), "status": day.status.value,
+                        "opens": f"{changes.opens:%H:%M}", "closes": f"{changes.closes:%H:%M}",
+                        "slot_minutes": day.slot_minutes, "slot_capacity": day.slot_capacity,
+                        "told": sum(1 for b in active if b.email)})  # fmt: skip
+    return len(active)

@@ -22,6 +22,8 @@ ACCESS = {
     "static": PUBLIC,
     "days.index": PUBLIC,
     "days.calendar_feed": PUBLIC,
+    "days.office_days": ADMIN,
+    "days.edit_day": ADMIN,
     "bookings.day": PUBLIC,
     "bookings.manage": PUBLIC,
     "bookings.booking_ics": PUBLIC,
