@@ -20,6 +20,32 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class PhoneNumber:
+    """A phone as people type it → E.164 in ``field.data``; empty → None."""
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            field.data = None
+            return
+        try:
+            field.data = services.normalize_phone(field.data)
+        except ValueError:
+            raise ValidationError(_l("Invalid phone number.")) from None
+
+
+class EmailAddress:
+    """An e-mail address, checked without DNS and lower-cased; empty → None."""
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            field.data = None
+            return
+        try:
+            field.data = services.normalize_email(field.data)
+        except ValueError:
+            raise ValidationError(_l("Invalid e-mail address.")) from None
+
+
 class VisitorForm(FlaskForm):
     """Who comes and why; shared by the booking page and POST /api/bookings."""
 
@@ -44,14 +70,14 @@ class VisitorForm(FlaskForm):
     phone = StringField(
         _l("Phone"),
         filters=[_strip],
-        validators=[DataRequired(REQUIRED)],
+        validators=[DataRequired(REQUIRED), Length(max=40), PhoneNumber()],
         description=_l("For example 8 701 123 45 67."),
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
     email = StringField(
         _l("E-mail (optional)"),
         filters=[_strip],
-        validators=[Optional(), Length(max=254)],
+        validators=[Length(max=254), EmailAddress()],
         description=_l("We send the confirmation and the calendar file there."),
         render_kw={"autocomplete": "email", "inputmode": "email"},
     )
@@ -86,21 +112,6 @@ class VisitorForm(FlaskForm):
         if self.category.data in needs and not field.data:
             raise ValidationError(_l("Please give the organisation."))
 
-    def validate_phone(self, field):
-        try:
-            field.data = services.normalize_phone(field.data)
-        except ValueError:
-            raise ValidationError(_l("Invalid phone number.")) from None
-
-    def validate_email(self, field):
-        if field.data:
-            try:
-                field.data = services.normalize_email(field.data)
-            except ValueError:
-                raise ValidationError(_l("Invalid e-mail address.")) from None
-        else:
-            field.data = None
-
     def validate_district(self, field):
         if field.data and field.data not in self._districts:
             raise ValidationError(_l("Unknown district."))
@@ -116,7 +127,7 @@ class VisitorForm(FlaskForm):
             organization=self.organization.data or None,
             district_id=district.id if district else None,
             phone=self.phone.data,
-            email=self.email.data or None,
+            email=self.email.data,
             topic=Topic(self.topic.data),
             message=self.message.data or None,
             language=language,

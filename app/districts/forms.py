@@ -9,10 +9,9 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
-from app.bookings import services as bookings
+from app.bookings.forms import EmailAddress, PhoneNumber
 from app.bookings.models import DELEGATE_ROLE_TITLES, DelegateRole
 
 REQUIRED = _l("Required field.")
@@ -22,28 +21,14 @@ class DelegateForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     position = StringField(_l("Position"), validators=[DataRequired(REQUIRED), Length(max=200)])
     organization = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=40)],
+    phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=40),
+                                                  PhoneNumber()],
                         render_kw={"inputmode": "tel"})  # fmt: skip
-    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
+    email = StringField(_l("E-mail (optional)"), validators=[Length(max=254), EmailAddress()])
     role = SelectField(
         _l("Sent as"), choices=[(r.value, DELEGATE_ROLE_TITLES[r]) for r in DelegateRole]
     )
     slot_id = SelectField(_l("Time"), coerce=int, validate_choice=False)
-
-    def validate_phone(self, field):
-        try:
-            field.data = bookings.normalize_phone(field.data)
-        except ValueError:
-            raise ValidationError(_l("Invalid phone number.")) from None
-
-    def validate_email(self, field):
-        if field.data:
-            try:
-                field.data = bookings.normalize_email(field.data)
-            except ValueError:
-                raise ValidationError(_l("Invalid e-mail address.")) from None
-        else:
-            field.data = None
 
     def person(self, language):
         from .services import DelegatePerson
@@ -53,7 +38,7 @@ class DelegateForm(FlaskForm):
             position=self.position.data.strip(),
             organization=(self.organization.data or "").strip() or None,
             phone=self.phone.data,
-            email=self.email.data or None,
+            email=self.email.data,
             role=DelegateRole(self.role.data),
             language=language,
         )

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.bookings import services as bookings
+from app.bookings.forms import EmailAddress, PhoneNumber
 from app.bookings.models import CATEGORY_TITLES, Category, Topic
 from app.core.i18n import localized
 from app.districts.services import active_districts
@@ -37,8 +37,8 @@ class WalkInForm(FlaskForm):
     )
     organization = StringField(_l("Organisation"), validators=[Length(max=200)])
     district = SelectField(_l("District or city"), validate_choice=False)
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40), PhoneNumber()])
+    email = StringField(_l("E-mail (optional)"), validators=[Length(max=254), EmailAddress()])
     topic = SelectField(_l("Topic"), choices=[(t.value, t.title) for t in Topic])
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
 
@@ -49,24 +49,6 @@ class WalkInForm(FlaskForm):
         self.district.choices = [("", _l("— not specified —"))] + [
             (d.code, localized(d)) for d in districts
         ]
-
-    def validate_phone(self, field):
-        if field.data:
-            try:
-                field.data = bookings.normalize_phone(field.data)
-            except ValueError:
-                raise ValidationError(_l("Invalid phone number.")) from None
-        else:
-            field.data = None
-
-    def validate_email(self, field):
-        if field.data:
-            try:
-                field.data = bookings.normalize_email(field.data)
-            except ValueError:
-                raise ValidationError(_l("Invalid e-mail address.")) from None
-        else:
-            field.data = None
 
     def validate_organization(self, field):
         needs = {c.value for c in Category if c.needs_organization}

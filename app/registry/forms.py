@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.bookings import services as bookings
+from app.bookings.forms import EmailAddress, PhoneNumber
 from app.core.i18n import localized
 from app.districts.services import active_districts
 
@@ -50,8 +50,8 @@ class ProposalForm(FlaskForm):
     initiator_type = SelectField(_l("Initiator"), choices=_choices(Initiator), default="citizen")
     initiator_name = StringField(_l("Initiator's name or organisation"), filters=[_text],
                                  validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40), PhoneNumber()])
+    email = StringField(_l("E-mail (optional)"), validators=[Length(max=254), EmailAddress()])
     expected_result = TextAreaField(
         _l("Expected measurable result"), filters=[_block], validators=[Length(max=5000)],
         description=_l("Projects: what will change, and how it will be measured."),
@@ -89,20 +89,6 @@ class ProposalForm(FlaskForm):
             field.data = self.fixed_district.code
         if field.data not in self._districts:
             raise ValidationError(_l("Unknown district."))
-
-    def validate_phone(self, field):
-        if field.data:
-            try:
-                field.data = bookings.normalize_phone(field.data)
-            except ValueError:
-                raise ValidationError(_l("Invalid phone number.")) from None
-
-    def validate_email(self, field):
-        if field.data:
-            try:
-                field.data = bookings.normalize_email(field.data)
-            except ValueError:
-                raise ValidationError(_l("Invalid e-mail address.")) from None
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
