@@ -207,6 +207,195 @@ def staff_paths():
     }
 
 
+QUOTAS = {
+    "type": "object",
+    "required": ["date", "districts"],
+    "properties": {
+        "date": DATE,
+        "districts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "delegate_min", "delegate_target", "registered",
+                             "attended", "status"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "delegate_min": {"type": "integer"},
+                    "delegate_target": {"type": "integer"},
+                    "registered": {"type": "integer"},
+                    "attended": {"type": "integer"},
+                    "status": {"enum": ["met", "on_track", "below", None]},
+                },
+            },
+        },
+    },
+}  # fmt: skip
+
+DELEGATE = {
+    "type": "object",
+    "required": ["full_name", "position", "phone", "role"],
+    "properties": {
+        "district": {"type": "string", "description": "a district code; a district user's own"},
+        "full_name": {"type": "string", "maxLength": 200},
+        "position": {"type": "string", "maxLength": 200},
+        "organization": {"type": ["string", "null"]},
+        "phone": {"type": "string"},
+        "email": {"type": ["string", "null"]},
+        "role": {"enum": ["project_lead", "npo"]},
+        "slot_id": {"type": ["integer", "null"], "description": "none: outside the slots"},
+    },
+}
+
+PROPOSAL_IN = {
+    "type": "object",
+    "required": ["kind", "title", "subprogram", "district", "scale", "initiator_type",
+                 "initiator_name"],
+    "properties": {
+        "kind": {"enum": ["project", "event"]},
+        "title": {"type": "string", "maxLength": 300},
+        "description": {"type": ["string", "null"]},
+        "subprogram": {"enum": ["tarbie", "atameken", "rukhani_kazyna", "akparat"]},
+        "special_project": {"enum": ["tugan_zher", "sacred_geography", "modern_culture",
+                                     "textbooks_100", "new_faces_100", "latin_alphabet", None]},
+        "district": {"type": "string"},
+        "scale": {"enum": ["district", "region"]},
+        "initiator_type": {"enum": ["akimat", "citizen", "npo", "business", "party"]},
+        "initiator_name": {"type": "string"},
+        "phone": {"type": ["string", "null"]},
+        "email": {"type": ["string", "null"]},
+        "expected_result": {"type": ["string", "null"], "description": "projects"},
+        "starts_on": {**DATE, "description": "projects"},
+        "ends_on": {**DATE, "description": "projects"},
+        "event_date": {**DATE, "description": "events"},
+        "people_involved": {"type": ["integer", "null"]},
+        "funding_amount": {"type": ["number", "string", "null"]},
+        "funding_source": {"type": ["string", "null"]},
+        "is_charity": {"type": "boolean"},
+        "booking_code": {"type": ["string", "null"]},
+    },
+}  # fmt: skip
+
+PROPOSAL_OUT = {
+    "type": "object",
+    "required": ["number", "registry", "status", "kind", "title", "district"],
+    "properties": {
+        "number": {"type": "string", "example": "REG-2026-0007"},
+        "registry": {"enum": ["district", "regional"]},
+        "status": {"enum": ["submitted", "under_review", "accepted", "rejected", "merged",
+                            "in_progress", "done"]},
+        "kind": {"enum": ["project", "event"]},
+        "title": {"type": "string"},
+        "district": {"type": "string"},
+    },
+}  # fmt: skip
+
+
+def district_and_registry_paths():
+    validation = {"422": VALIDATION}
+    return {
+        "/api/days/{date}/quotas": {
+            "get": {
+                "summary": "Each district's delegates and quota status for a Day",
+                "security": BEARER,
+                "parameters": [DATE_PARAM],
+                "responses": {"200": _json(QUOTAS), **STAFF_ERRORS, "404": _error("not_found")},
+            }
+        },
+        "/api/days/{date}/delegates": {
+            "post": {
+                "summary": "Register a district's delegate for a Day",
+                "security": BEARER,
+                "parameters": [DATE_PARAM],
+                "requestBody": {"required": True,
+                                "content": {"application/json": {"schema": DELEGATE}}},
+                "responses": {
+                    "201": _json({"type": "object", "required": ["code", "status"]}, "registered"),
+                    **STAFF_ERRORS,
+                    "400": _error("invalid_json", "bad_request"),
+                    "404": _error("not_found"),
+                    "409": _error("duplicate", "closed", "slot_full"),
+                    "415": _error("unsupported_media_type"),
+                    "422": {**VALIDATION, "description": "validation or inactive_district"},
+                },
+            }
+        },
+        "/api/registry": {
+            "get": {
+                "summary": "Registry entries (filters registry, district, status, kind)",
+                "security": BEARER,
+                "parameters": [
+                    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                    for name in ("registry", "district", "status", "kind", "subprogram", "q")
+                ] + [
+                    {"name": "page", "in": "query", "required": False,
+                     "schema": {"type": "integer"}},
+                    {"name": "per_page", "in": "query", "required": False,
+                     "schema": {"type": "integer", "maximum": 500}},
+                ],
+                "responses": {
+                    "200": _json({"type": "object", "required": ["proposals", "total"],
+                                  "properties": {"proposals": {"type": "array",
+                                                               "items": PROPOSAL_OUT},
+                                                 "total": {"type": "integer"}}}),
+                    **STAFF_ERRORS,
+                    **validation,
+                },
+            }
+        },
+        "/api/registry.xlsx": {
+            "get": {
+                "summary": "The registry form as XLSX (same filters)",
+                "security": BEARER,
+                "responses": {
+                    "200": {"description": "XLSX", "content": {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}},
+                    **STAFF_ERRORS,
+                },
+            }
+        },
+        "/api/proposals": {
+            "post": {
+                "summary": "Enter a proposal; it is routed and numbered",
+                "security": BEARER,
+                "requestBody": {"required": True,
+                                "content": {"application/json": {"schema": PROPOSAL_IN}}},
+                "responses": {
+                    "201": _json(PROPOSAL_OUT, "registered"),
+                    **STAFF_ERRORS,
+                    "400": _error("invalid_json", "bad_request"),
+                    "415": _error("unsupported_media_type"),
+                    **validation,
+                },
+            }
+        },
+        "/api/proposals/{number}/status": {
+            "post": {
+                "summary": "Move an entry along the review workflow",
+                "security": BEARER,
+                "parameters": [{"name": "number", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["status"],
+                    "properties": {"status": {"type": "string"}, "reason": {"type": "string"},
+                                   "merged_into": {"type": "string"}}}}}},
+                "responses": {
+                    "200": _json(PROPOSAL_OUT),
+                    **STAFF_ERRORS,
+                    "400": _error("invalid_json", "bad_request"),
+                    "404": _error("not_found"),
+                    "409": {"description": "transition: not allowed from the current status",
+                            "content": {"application/json": {"schema": {
+                                "type": "object", "required": ["error"],
+                                "properties": {"error": {"const": "transition"},
+                                               "allowed": {"type": "array"}}}}}},
+                    "415": _error("unsupported_media_type"),
+                    **validation,
+                },
+            }
+        },
+    }  # fmt: skip
+
+
 def _with_common_errors(paths):
     """Any request carrying text no database can store (NUL, lone surrogates) answers 400."""
     for operations in paths.values():
@@ -241,6 +430,7 @@ def spec():
         "paths": _with_common_errors(
             {
                 **staff_paths(),
+                **district_and_registry_paths(),
                 "/api/days": {
                     "get": {
                         "summary": "Days from a date",
