@@ -10,7 +10,6 @@ from app.auth.access import DESK, STAFF, api_roles, api_user
 from app.auth.models import Role
 from app.bookings import services as bookings
 from app.bookings.forms import VisitorForm
-from app.bookings.views import BOOKING_LIMIT
 from app.core.db import utcnow
 from app.core.errors import json_error
 from app.core.i18n import LOCAL_TZ, current_language
@@ -138,7 +137,7 @@ def booking_json(booking):
 
 
 @bp.post("/bookings")
-@limiter.limit(BOOKING_LIMIT)
+@limiter.limit(bookings.BOOKING_LIMIT)
 def create_booking():
     body, error = json_body()
     if error:
@@ -196,7 +195,7 @@ def get_booking(code):
 
 
 @bp.delete("/bookings/<code>")
-@limiter.limit(BOOKING_LIMIT)
+@limiter.limit(bookings.BOOKING_LIMIT)
 def delete_booking(code):
     booking = _booking_from_header(code)
     try:
@@ -514,8 +513,6 @@ def create_proposal():
 @bp.post("/proposals/<number>/status")
 @api_roles(Role.admin, Role.district)
 def change_proposal_status(number):
-    from app.registry.views import can_change, can_see
-
     body, error = json_body()
     if error:
         return error
@@ -528,9 +525,9 @@ def change_proposal_status(number):
         return json_error(422, "validation", fields=errors)
     proposal = registry.proposal_by_number(number)
     user = api_user()
-    if proposal is None or not can_see(user, proposal):
+    if proposal is None or not registry.can_see(user, proposal):
         return json_error(404, "not_found")
-    if not can_change(user, proposal):
+    if not registry.can_change(user, proposal):
         return json_error(403, "forbidden")
     try:
         registry.change_status(

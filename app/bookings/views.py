@@ -24,15 +24,13 @@ from .ics import booking_calendar
 
 bp = Blueprint("bookings", __name__)
 
-BOOKING_LIMIT = "10 per minute"
-
 
 def _slot_choices(slots):
     return [(s.id, f"{s.id}") for s in slots]
 
 
 @bp.route("/days/<isodate:on>", methods=["GET", "POST"])
-@limiter.limit(BOOKING_LIMIT, methods=["POST"])
+@limiter.limit(services.BOOKING_LIMIT, methods=["POST"])
 def day(on):
     day = days.day_by_date(on)
     if day is None:
@@ -130,7 +128,7 @@ def booking_ics(code):
 
 
 @bp.post("/bookings/<code>/cancel")
-@limiter.limit(BOOKING_LIMIT)
+@limiter.limit(services.BOOKING_LIMIT)
 def cancel(code):
     form = CancelForm()
     booking = _booking_or_404(code, form.token.data)
@@ -148,7 +146,7 @@ def cancel(code):
 
 
 @bp.post("/bookings/<code>/move")
-@limiter.limit(BOOKING_LIMIT)
+@limiter.limit(services.BOOKING_LIMIT)
 def move(code):
     form = MoveForm()
     booking = _booking_or_404(code, form.token.data)

@@ -367,6 +367,26 @@ def scope_for(user):
     return user.district_id if user is not None and user.role == Role.district else None
 
 
+def can_see(user, proposal):
+    """The office sees every entry; a district the entries about it, in either registry."""
+    from app.auth.models import Role
+
+    return user.role == Role.admin or proposal.district_id == user.district_id
+
+
+def can_change(user, proposal):
+    """The office changes every entry; a district its own district registry's entries."""
+    from app.auth.models import Role
+
+    if user.role == Role.admin:
+        return True
+    return (
+        user.role == Role.district
+        and proposal.district_id == user.district_id
+        and proposal.in_registry == Registry.district
+    )
+
+
 def filtered(filters, scope=None):
     stmt = select(Proposal)
     if scope is not None:

@@ -26,26 +26,13 @@ REGISTRY_STAFF = (Role.admin, Role.district)
 PER_PAGE = 50
 
 
-def can_see(user, proposal):
-    return user.role == Role.admin or proposal.district_id == user.district_id
-
-
-def can_change(user, proposal):
-    """The office changes every entry; a district its own district registry's entries."""
-    if user.role == Role.admin:
-        return True
-    return (
-        user.role == Role.district
-        and proposal.district_id == user.district_id
-        and proposal.in_registry == Registry.district
-    )
-
-
 def _proposal_or_404(number, *, change=False):
     proposal = services.proposal_by_number(number)
     if proposal is None:
         abort(404)
-    if not can_see(current_user, proposal) or (change and not can_change(current_user, proposal)):
+    if not services.can_see(current_user, proposal) or (
+        change and not services.can_change(current_user, proposal)
+    ):
         abort(403)
     return proposal
 
@@ -166,7 +153,7 @@ def detail(number):
         proposal=proposal,
         status_form=status_form,
         note_form=NoteForm(),
-        may_change=can_change(current_user, proposal),
+        may_change=services.can_change(current_user, proposal),
     )
 
 
