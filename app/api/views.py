@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, jsonify, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from app.auth.access import DESK, STAFF, api_roles, api_user
@@ -161,25 +162,28 @@ def create_booking():
                 errors.setdefault(name, []).extend(str(m) for m in messages)
     if errors:
         return json_error(422, "validation", fields=errors)
-    slot = db.session.get(Slot, body["slot_id"]) if abs(body["slot_id"]) < 2**31 else None
+    slot = (
+        db.session.get(Slot, body["slot_id"], options=[joinedload(Slot.day)])
+        if abs(body["slot_id"]) < 2**31
+        else None
+    )
     if slot is None:
         return json_error(404, "not_found")
     language = body.get("language") or current_language()
     try:
         booking = bookings.book_slot(slot, form.visitor(language), now=utcnow())
+        # Built before the commit, which would expire both rows and read them again.
+        answer = {
+            "code": booking.code,
+            "manage_token": booking.manage_token,
+            "status": booking.status.value,
+            "slot": slot_json(slot),
+        }
         db.session.commit()
     except bookings.BookingError as exc:
         db.session.rollback()
         return json_error(409, exc.code)
-    return (
-        jsonify(
-            code=booking.code,
-            manage_token=booking.manage_token,
-            status=booking.status.value,
-            slot=slot_json(booking.slot),
-        ),
-        201,
-    )
+    return jsonify(answer), 201
 
 
 def _booking_from_header(code):

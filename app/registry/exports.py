@@ -93,14 +93,19 @@ def registry_xlsx(proposals):
     return out.getvalue()
 
 
-def registry_csv(proposals):
+def registry_csv(proposals, batch=500):
+    """The registry as CSV, yielded in chunks: memory stays flat however many rows."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([title for _key, title in COLUMNS])
-    for proposal in proposals:
+    for count, proposal in enumerate(proposals, start=1):
         writer.writerow([safe_cell(v) for v in row_of(proposal)])
-    return out.getvalue().encode("utf-8")
+        if count % batch == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
 def report_xlsx(rows, since, on):

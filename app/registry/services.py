@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
 
 from app.core import audit, outbox
 from app.core.i18n import LOCAL_TZ
@@ -428,13 +429,21 @@ def filtered(filters, scope=None):
 
 
 def list_proposals(filters, *, scope=None, page=1, per_page=50):
-    """One page of entries and the total, in two queries whatever the registry's size."""
+    """One page of entries and the total: a count, the page, and one query each for the
+    districts, merge targets and bookings it names, whatever the registry's size."""
     stmt = filtered(filters, scope)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     order = SORTS.get(filters.sort, SORTS["-created"])
     page = max(page, 1)
     items = db.session.scalars(
-        stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+        stmt.options(
+            selectinload(Proposal.district),
+            selectinload(Proposal.merged_into),
+            selectinload(Proposal.booking),
+        )
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return items, total
 

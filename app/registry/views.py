@@ -3,7 +3,17 @@ manage link, the initiator's status page, exports and the twice-monthly report."
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -111,7 +121,7 @@ def export(kind):
         body = exports.registry_xlsx(rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body, mimetype = exports.registry_csv(rows), "text/csv"
+        body, mimetype = stream_with_context(exports.registry_csv(rows)), "text/csv"
     return Response(
         body,
         mimetype=mimetype,

@@ -242,3 +242,13 @@ def test_api_district_scope(client, make_user, api_token, make_proposal):
     assert moved.status_code == 404
     assert registry.proposal_by_number(theirs.number).status == Status.submitted
     assert theirs.in_registry == Registry.district
+
+
+def test_the_csv_streams_in_chunks_with_every_row(make_proposal):
+    from app.registry.exports import registry_csv
+
+    entries = [make_proposal(title=f"Запись {n}") for n in range(5)]
+    chunks = list(registry_csv(entries, batch=2))
+    assert len(chunks) == 3
+    text = b"".join(chunks).decode("utf-8")
+    assert text.startswith("\ufeff№ в реестре") and text.count("\n") == 6

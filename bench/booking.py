@@ -1,0 +1,320 @@
+"""Booking under load: POST /api/bookings against gunicorn on a fresh database.
+
+    .venv/bin/python bench/booking.py                     # temporary SQLite file
+    .venv/bin/python bench/booking.py --database postgresql://postgres@127.0.0.1:5432/postgres
+
+Starts gunicorn on 127.0.0.1, fires N bookings from C client threads (keep-alive), prints
+throughput, latency percentiles and statuses, checks the seat counters in the database,
+and counts the SQL statements of one booking request. Stops by itself.
+"""
+
+import argparse
+import http.client
+import json
+import math
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from common import (
+    PYTHON,
+    ROOT,
+    SqlCounter,
+    env_for,
+    fresh_database,
+    make_app,
+    migrate,
+    percentile,
+)
+
+HOST = "127.0.0.1"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def create_days(url, days, capacity):
+    """Days on today+1 … today+days (Asia/Almaty), every slot with ``capacity`` seats.
+
+    Returns the ids of their slots (all within the booking window)."""
+    from app.core.db import utcnow
+    from app.days.services import new_day, today_local
+    from app.extensions import db
+
+    app = make_app(url)
+    with app.app_context():
+        today = today_local(utcnow())
+        created = [
+            new_day(today + timedelta(days=n), capacity=capacity) for n in range(1, days + 1)
+        ]
+        db.session.add_all(created)
+        db.session.commit()
+        slot_ids = [slot.id for day in created for slot in day.slots]
+        db.engine.dispose()
+    return slot_ids
+
+
+def start_gunicorn(url, port, workers, threads, log):
+    command = [
+        str(PYTHON), "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+        "--bind", f"{HOST}:{port}", "--graceful-timeout", "5", "wsgi:app",
+    ]  # fmt: skip
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
+        command, cwd=ROOT, env=env_for(url), stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}; see {log.name}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/api/days")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop(server)
+    raise SystemExit(f"gunicorn did not answer within 60 s; see {log.name}")
+
+
+def workers_cpu(master_pid):
+    """CPU seconds (user + system) used so far by gunicorn's worker processes (Linux)."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return float("nan")
+    ticks = 0
+    for pid in children:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def stop(server):
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def booking_body(number, slot_id):
+    return {
+        "slot_id": slot_id,
+        "full_name": f"Bench Visitor {number}",
+        "category": "citizen",
+        "phone": f"+7701{number:07d}",
+        "topic": "proposal",
+        "message": "benchmark",
+        "language": "ru",
+        "consent": True,
+    }
+
+
+def fire(port, total, concurrency, slot_ids, seed):
+    """``total`` POST /api/bookings from ``concurrency`` threads; per-request results."""
+    rng = random.Random(seed)  # noqa: S311 (load generator, not secrets)
+    next_number = iter(range(total))
+    lock = threading.Lock()
+    open_slots = list(slot_ids)
+    results = []  # (status, error code, seconds)
+
+    def worker():
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        while True:
+            with lock:
+                number = next(next_number, None)
+                if number is None or not open_slots:
+                    break
+                slot_id = rng.choice(open_slots)
+            body = json.dumps(booking_body(number, slot_id))
+            started = time.perf_counter()
+            try:
+                conn.request("POST", "/api/bookings", body, {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                payload = response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=60)
+                status, payload = type(exc).__name__, b"{}"
+            elapsed = time.perf_counter() - started
+            code = ""
+            if status != 201:
+                with_error = json.loads(payload or b"{}") if payload[:1] == b"{" else {}
+                code = with_error.get("error", "")
+                if code == "slot_full":
+                    with lock:
+                        if slot_id in open_slots:
+                            open_slots.remove(slot_id)
+            with lock:
+                results.append((status, code, elapsed))
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.perf_counter() - started
+
+
+def check_counters(url):
+    """(sum of slots.booked, slots over capacity, active bookings) straight from the DB."""
+    from sqlalchemy import func, select
+
+    from app.bookings.models import Booking, BookingStatus
+    from app.days.models import Slot
+    from app.extensions import db
+
+    app = make_app(url)
+    with app.app_context():
+        booked = db.session.scalar(select(func.coalesce(func.sum(Slot.booked), 0)))
+        over = db.session.scalar(
+            select(func.count()).select_from(Slot).where(Slot.booked > Slot.capacity)
+        )
+        active = db.session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(Booking.status != BookingStatus.cancelled)
+        )
+        db.engine.dispose()
+    return int(booked), int(over), int(active)
+
+
+def statements_per_booking(url):
+    """One booking through the test client with every SQL statement counted."""
+    from sqlalchemy import select
+
+    from app.days.models import Slot
+    from app.extensions import db
+
+    app = make_app(url)
+    with app.app_context():
+        counter = SqlCounter(db.engine)
+        slot_id = db.session.scalar(
+            select(Slot.id).order_by((Slot.capacity - Slot.booked).desc(), Slot.id).limit(1)
+        )
+    client = app.test_client()
+    # A first request opens the pool's connection, so the counted one is a steady state.
+    warm = client.post("/api/bookings", json=booking_body(9_000_000, slot_id))
+    with counter.counting():
+        response = client.post("/api/bookings", json=booking_body(9_000_001, slot_id))
+    with app.app_context():
+        db.engine.dispose()
+    return warm.status_code, response.status_code, counter
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database", help="postgresql://user@host:port/db (else SQLite)")
+    parser.add_argument("-n", "--requests", type=int, default=2000)
+    parser.add_argument("-c", "--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--days", type=int, default=25, help="Days on today+1 … today+DAYS")
+    parser.add_argument(
+        "--capacity", type=int, help="seats per slot (default: ~3× the requests per slot)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    with fresh_database(args.database) as url:
+        backend = url.split(":", 1)[0]
+        print(f"database: {backend} (fresh, dropped afterwards)")
+        started = time.perf_counter()
+        migrate(url)
+        slots_per_day = 18  # the default Day, 10:00–16:00 in 20-minute slots
+        capacity = args.capacity or max(
+            2, math.ceil(3 * args.requests / (args.days * slots_per_day))
+        )
+        slot_ids = create_days(url, args.days, capacity)
+        print(
+            f"set-up: {len(slot_ids)} slots on {args.days} Day{'s' * (args.days != 1)}, "
+            f"{capacity} seats each ({len(slot_ids) * capacity} seats) "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+
+        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
+            "w+", prefix="civic-bench-gunicorn-", suffix=".log", delete=False
+        )
+        port = free_port()
+        server = start_gunicorn(url, port, args.workers, args.threads, log)
+        try:
+            print(
+                f"gunicorn: {args.workers} workers × {args.threads} threads on {HOST}:{port}; "
+                f"client: {args.requests} requests, {args.concurrency} threads, keep-alive"
+            )
+            load_before = os.getloadavg()[0]
+            client_cpu, server_cpu = time.process_time(), workers_cpu(server.pid)
+            results, wall = fire(port, args.requests, args.concurrency, slot_ids, args.seed)
+            client_cpu = time.process_time() - client_cpu
+            server_cpu = workers_cpu(server.pid) - server_cpu
+        finally:
+            stop(server)
+            log.close()
+
+        latencies = sorted(seconds * 1000 for _s, _c, seconds in results)
+        statuses = Counter(f"{status} {code}".strip() for status, code, _seconds in results)
+        created = statuses.get("201", 0)
+        print()
+        print(f"requests         {len(results)} in {wall:.2f} s")
+        print(f"throughput       {len(results) / wall:.0f} requests/s")
+        print(
+            f"latency ms       p50 {percentile(latencies, 0.50):.1f}   "
+            f"p95 {percentile(latencies, 0.95):.1f}   p99 {percentile(latencies, 0.99):.1f}   "
+            f"max {latencies[-1]:.1f}"
+        )
+        print(
+            f"CPU seconds      gunicorn workers {server_cpu:.1f} "
+            f"({server_cpu / max(len(results), 1) * 1000:.1f} ms a request), "
+            f"this client {client_cpu:.1f}, of {wall * os.cpu_count():.1f} "
+            f"({os.cpu_count()} cores × {wall:.1f} s); load average before {load_before:.1f}, "
+            f"after {os.getloadavg()[0]:.1f}"
+        )
+        print("statuses         " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
+
+        booked, over, active = check_counters(url)
+        consistent = booked == created == active and over == 0
+        print(
+            f"database check   sum(slots.booked) = {booked}, active bookings = {active}, "
+            f"201 answers = {created}, slots over capacity = {over} -> "
+            + ("OK" if consistent else "MISMATCH")
+        )
+
+        warm, status, counter = statements_per_booking(url)
+        print()
+        print(
+            f"SQL statements in one POST /api/bookings (status {status}, warm-up {warm}): "
+            f"{counter.count}"
+        )
+        for number, line in enumerate(counter.short(), 1):
+            print(f"  {number:2}. {line}")
+        if consistent and not any(str(s).startswith("5") for s, _c, _t in results):
+            os.unlink(log.name)
+        else:
+            print(f"\ngunicorn log kept: {log.name}")
+    return 0 if consistent else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
