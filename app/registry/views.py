@@ -112,16 +112,23 @@ def export(kind):
 
     from .models import Proposal
 
-    rows = db.session.scalars(
-        stmt.options(selectinload(Proposal.district), selectinload(Proposal.merged_into))
-        .order_by(Proposal.in_registry, Proposal.number)
-        .execution_options(yield_per=1000)
-    )
+    def rows():
+        return db.session.scalars(
+            stmt.options(selectinload(Proposal.district), selectinload(Proposal.merged_into))
+            .order_by(Proposal.in_registry, Proposal.number)
+            .execution_options(yield_per=1000)
+        )
+
+    def csv_chunks():
+        # Runs while the response streams, in the context stream_with_context restores, so
+        # the rows are read by that context's session, not the one closed after the view.
+        yield from exports.registry_csv(rows())
+
     if kind == "xlsx":
-        body = exports.registry_xlsx(rows)
+        body = exports.registry_xlsx(rows())
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body, mimetype = stream_with_context(exports.registry_csv(rows)), "text/csv"
+        body, mimetype = stream_with_context(csv_chunks()), "text/csv"
     return Response(
         body,
         mimetype=mimetype,

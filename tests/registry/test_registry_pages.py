@@ -252,3 +252,31 @@ def test_the_csv_streams_in_chunks_with_every_row(make_proposal):
     assert len(chunks) == 3
     text = b"".join(chunks).decode("utf-8")
     assert text.startswith("\ufeff№ в реестре") and text.count("\n") == 6
+
+
+def test_the_csv_export_streams_after_the_view_returned(app, make_user, make_proposal):
+    """Read as a WSGI server does: the body after the view's context has gone."""
+    import threading
+
+    from flask.testing import FlaskClient
+
+    from tests.conftest import PASSWORD
+
+    for n in range(3):
+        make_proposal(title=f"Поток {n}")
+    email = make_user("admin").email
+    result = {}
+
+    def download():  # a thread of its own: no app context of the test's leaks in
+        client = FlaskClient(app)
+        client.post("/login", data={"email": email, "password": PASSWORD})
+        response = client.get("/registry/export.csv", buffered=False)
+        result["status"] = response.status_code
+        result["body"] = b"".join(response.response).decode("utf-8")
+        response.close()
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    thread.join(timeout=30)
+    assert result["status"] == 200
+    assert result["body"].count("\n") == 4 and "Поток 2" in result["body"]
