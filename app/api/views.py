@@ -21,6 +21,7 @@ from app.districts import services as districts
 from app.districts.forms import DelegateForm
 from app.extensions import db, limiter
 from app.reception import services as desk
+from app.registry import exports as registry_exports
 from app.registry import services as registry
 from app.registry.forms import ProposalForm
 from app.registry.models import Origin as RegistryOrigin
@@ -445,11 +446,6 @@ def registry_list():
 @bp.get("/registry.xlsx")
 @api_roles(Role.admin, Role.district)
 def registry_xlsx():
-    from sqlalchemy.orm import selectinload
-
-    from app.registry import exports
-    from app.registry.models import Proposal
-
     args = request.args
     district = (
         districts.district_by_code(args.get("district", "")) if args.get("district") else None
@@ -460,14 +456,9 @@ def registry_xlsx():
         status=args.get("status") or None,
         kind=args.get("kind") or None,
     )
-    rows = db.session.scalars(
-        registry.filtered(filters, registry.scope_for(api_user()))
-        .options(selectinload(Proposal.district), selectinload(Proposal.merged_into))
-        .order_by(Proposal.in_registry, Proposal.number)
-        .execution_options(yield_per=1000)
-    )
+    rows = registry.export_rows(filters, registry.scope_for(api_user()))
     return Response(
-        exports.registry_xlsx(rows),
+        registry_exports.registry_xlsx(rows),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="registry.xlsx"'},
     )

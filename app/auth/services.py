@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core import audit
+from app.core.errors import DomainError
 from app.extensions import db
 
 from .models import ApiToken, LoginFailure, Role, User
@@ -21,11 +22,8 @@ MIN_PASSWORD = 10
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
-class AuthError(Exception):
-    def __init__(self, code, message):
-        super().__init__(code)
-        self.code = code
-        self.message = message
+class AuthError(DomainError):
+    """Sign-in or account rules refused the action."""
 
 
 INVALID = _l("Wrong e-mail or password.")

@@ -19,6 +19,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core import outbox
+from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.days.models import Day, DayStatus, Slot
 from app.days.services import local_moment
@@ -35,14 +36,8 @@ PRIVACY_VERSION = "2026-11"
 BOOKING_LIMIT = "10 per minute"
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     """A booking rule refused the request. ``code`` is the API's error code."""
-
-    def __init__(self, code, message, field=None):
-        super().__init__(code)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 SLOT_FULL = _l("This time is already taken. Please choose another one.")

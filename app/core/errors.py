@@ -5,6 +5,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+
+class DomainError(Exception):
+    """A domain rule refused an action: ``code`` for the API, ``message`` (translatable)
+    for people, ``field`` when one form field is at fault, ``details`` for the answer."""
+
+    def __init__(self, error, message, field=None, **details):
+        super().__init__(error)
+        self.code = error
+        self.message = message
+        self.field = field
+        self.details = details
+
+
 ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",

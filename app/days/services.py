@@ -9,6 +9,7 @@ import holidays
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.extensions import db
 
@@ -21,12 +22,11 @@ SLOT_CAPACITY = 2
 FRIDAY = 4
 
 
-class DayError(Exception):
+class DayError(DomainError):
     """A rule of the calendar was broken; the message is translatable."""
 
-    @property
-    def message(self):
-        return self.args[0]
+    def __init__(self, message):
+        super().__init__("day", message)
 
 
 @cache

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.bookings import services as bookings
 from app.bookings.models import Booking, BookingStatus, Category, DelegateRole, Source, Topic
 from app.core import audit, outbox
+from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.core.outbox import OutboxMessage
 from app.days.models import Day, DayStatus
@@ -82,12 +83,8 @@ QUOTA_TITLES = {
 }
 
 
-class DistrictError(Exception):
-    def __init__(self, error, message, **details):
-        super().__init__(error)
-        self.code = error
-        self.message = message
-        self.details = details
+class DistrictError(DomainError):
+    """A delegate or quota rule refused the action."""
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.bookings import services as bookings
 from app.bookings.models import Booking, BookingStatus, Category, Source, Topic
 from app.core import audit
+from app.core.errors import DomainError
 from app.days.models import Slot
 from app.extensions import db
 
@@ -21,14 +22,8 @@ from .models import VisitNote
 NOTE_MAX = 5000
 
 
-class DeskError(Exception):
+class DeskError(DomainError):
     """The desk cannot do this; ``code`` for the API, ``message`` for people."""
-
-    def __init__(self, error, message, **details):
-        super().__init__(error)
-        self.code = error
-        self.message = message
-        self.details = details
 
 
 CANCELLED = _l("This booking was cancelled.")

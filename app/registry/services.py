@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from app.core import audit, outbox
+from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.extensions import db
 
@@ -49,12 +50,8 @@ TRANSITIONS = {
 }
 
 
-class RegistryError(Exception):
-    def __init__(self, error, message, field=None):
-        super().__init__(error)
-        self.code = error
-        self.message = message
-        self.field = field
+class RegistryError(DomainError):
+    """A registry rule refused the action."""
 
 
 NOT_ALLOWED = _l("This change of status is not allowed.")
@@ -426,6 +423,16 @@ def filtered(filters, scope=None):
     if conditions:
         stmt = stmt.where(and_(*conditions))
     return stmt
+
+
+def export_rows(filters, scope=None):
+    """Every selected entry, in registry order, read in batches (for the XLSX and CSV)."""
+    return db.session.scalars(
+        filtered(filters, scope)
+        .options(selectinload(Proposal.district), selectinload(Proposal.merged_into))
+        .order_by(Proposal.in_registry, Proposal.number)
+        .execution_options(yield_per=1000)
+    )
 
 
 def list_proposals(filters, *, scope=None, page=1, per_page=50):

@@ -107,25 +107,15 @@ def index():
 @bp.get("/registry/export.<any(xlsx, csv):kind>")
 @staff_required(*REGISTRY_STAFF)
 def export(kind):
-    stmt = services.filtered(_filters(), services.scope_for(current_user))
-    from sqlalchemy.orm import selectinload
-
-    from .models import Proposal
-
-    def rows():
-        return db.session.scalars(
-            stmt.options(selectinload(Proposal.district), selectinload(Proposal.merged_into))
-            .order_by(Proposal.in_registry, Proposal.number)
-            .execution_options(yield_per=1000)
-        )
+    filters, scope = _filters(), services.scope_for(current_user)
 
     def csv_chunks():
         # Runs while the response streams, in the context stream_with_context restores, so
         # the rows are read by that context's session, not the one closed after the view.
-        yield from exports.registry_csv(rows())
+        yield from exports.registry_csv(services.export_rows(filters, scope))
 
     if kind == "xlsx":
-        body = exports.registry_xlsx(rows())
+        body = exports.registry_xlsx(services.export_rows(filters, scope))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body, mimetype = stream_with_context(csv_chunks()), "text/csv"
