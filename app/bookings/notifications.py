@@ -1,80 +1,77 @@
-"""Mail to visitors about their booking, rendered from the outbox in their language."""
+"""Mail to visitors about their booking, rendered from the outbox snapshot in their
+language: each mail tells the change that queued it, with that change's .ics."""
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app, render_template
 from flask_babel import gettext as _
-from flask_mail import Message
 
-from app.core.outbox import renderer
-from app.days.models import Slot
-from app.extensions import db
+from app.core.db import utcnow
+from app.core.mail import compose
+from app.core.outbox import mail_context, renderer
+from app.core.urls import public_url
 
 from . import services
-from .ics import booking_calendar
-from .models import Booking
+from .facts import BookingFacts
+from .ics import booking_calendar, method_for
 
 
-def manage_url(booking):
-    """The private manage link, or None when SECRET_KEY changed since the booking."""
-    token = services.manage_token(booking.code)
-    if not services.token_matches(booking, token):
+def manage_url(facts):
+    """The private manage link, or None when SECRET_KEY changed since the booking (a link
+    derived now would not open it)."""
+    token = services.manage_token(facts.code)
+    if services.hash_token(token) != facts.token_hash:
         return None
-    return url_for("bookings.manage", code=booking.code, token=token, _external=True)
+    return public_url("bookings.manage", code=facts.code, token=token)
 
 
-def _message(outbox_row, subject, template, method, **context):
-    booking = db.session.get(Booking, outbox_row.payload["booking_id"])
-    if booking is None:
-        raise LookupError("the booking is gone")
-    link = manage_url(booking)
-    context.update(booking=booking, manage_url=link, site=current_app.config["PUBLIC_BASE_URL"])
-    msg = Message(subject=subject, recipients=[outbox_row.recipient])
-    msg.body = render_template(f"email/{template}.txt", **context)
-    msg.html = render_template(f"email/{template}.html", **context)
-    if method:
-        msg.attach(
-            "booking.ics",
-            f"text/calendar; method={method}; charset=UTF-8",
-            booking_calendar(booking, method, manage_url=link),
+def _mail(row, subject, template, *, calendar=True):
+    facts = BookingFacts.from_json(row.payload)
+    with mail_context(row.language):
+        link = None if facts.cancelled else manage_url(facts)
+        context = {
+            "booking": facts,
+            "manage_url": link,
+            "site": current_app.config["PUBLIC_BASE_URL"],
+        }
+        attachments = []
+        if calendar:
+            method = method_for(facts)
+            body = booking_calendar(facts, stamp=row.created_at or utcnow(), manage_url=link)
+            params = {"method": method, "charset": "UTF-8"}
+            attachments.append(("booking.ics", "text", "calendar", params, body))
+        return compose(
+            to=row.recipient,
+            subject=subject(),
+            text=render_template(f"email/{template}.txt", **context),
+            html=render_template(f"email/{template}.html", **context),
+            attachments=attachments,
         )
-    return msg
-
-
-def _render(outbox_row, subject, template, method, **context):
-    base_url = current_app.config["PUBLIC_BASE_URL"]
-    with current_app.test_request_context(base_url=base_url), force_locale(outbox_row.language):
-        return _message(outbox_row, subject(), template, method, **context)
 
 
 @renderer("booking_confirmed")
 def booking_confirmed(row):
-    return _render(row, lambda: _("Your booking is confirmed"), "booking_confirmed", "REQUEST")
+    return _mail(row, lambda: _("Your booking is confirmed"), "booking_confirmed")
 
 
 @renderer("booking_moved")
 def booking_moved(row):
-    old = db.session.get(Slot, row.payload.get("old_slot_id"))
-    return _render(
-        row, lambda: _("Your booking has been moved"), "booking_moved", "REQUEST", old_slot=old
-    )
+    return _mail(row, lambda: _("Your booking has been moved"), "booking_moved")
 
 
 @renderer("booking_cancelled")
 def booking_cancelled(row):
-    return _render(row, lambda: _("Your booking is cancelled"), "booking_cancelled", "CANCEL")
+    return _mail(row, lambda: _("Your booking is cancelled"), "booking_cancelled")
 
 
 @renderer("booking_reminder")
 def booking_reminder(row):
-    return _render(
-        row, lambda: _("Reminder: Civil Initiatives Day tomorrow"), "booking_reminder", None
-    )
+    subject = lambda: _("Reminder: Civil Initiatives Day tomorrow")  # noqa: E731
+    return _mail(row, subject, "booking_reminder", calendar=False)
 
 
 @renderer("day_changed")
 def day_changed(row):
     if row.payload.get("cancelled"):
         subject = lambda: _("The Civil Initiatives Day is cancelled")  # noqa: E731
-        return _render(row, subject, "day_changed", "CANCEL", cancelled=True)
-    subject = lambda: _("The Civil Initiatives Day has moved")  # noqa: E731
-    return _render(row, subject, "day_changed", "REQUEST", cancelled=False)
+    else:
+        subject = lambda: _("The Civil Initiatives Day has moved")  # noqa: E731
+    return _mail(row, subject, "day_changed")

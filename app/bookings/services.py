@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.core import outbox
 from app.core.errors import DomainError
@@ -25,6 +26,7 @@ from app.days.models import Day, DayStatus, Slot
 from app.days.services import local_moment
 from app.extensions import db
 
+from .facts import BookingFacts, Moment
 from .models import Booking, BookingStatus, Category, Source, Topic
 
 #: unambiguous: no 0/O/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V
@@ -243,6 +245,23 @@ def _flush_or_duplicate():
 # --- the actions ---------------------------------------------------------------------
 
 
+def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
+    """Queue the mail that tells this change, with its facts as they are at this moment
+    (the outbox keeps them: a later change never rewrites what this mail says). Mail for
+    one booking goes out in the order of its changes."""
+    if not booking.email:
+        return None
+    facts = BookingFacts.of(booking, slot=slot, day=day, previous=previous)
+    return outbox.enqueue(
+        kind,
+        booking.email,
+        language=booking.language,
+        dedupe_key=dedupe_key,
+        thread=f"booking:{booking.code}",
+        **facts.as_json(),
+    )
+
+
 def book_slot(slot, visitor, *, now, source=Source.online):
     """Book a seat in a slot. Returns the booking with ``manage_token`` set (shown once)."""
     check_open(slot, now)
@@ -274,10 +293,7 @@ def book_slot(slot, visitor, *, now, source=Source.online):
     db.session.add(booking)
     _flush_or_duplicate()
     booking.manage_token = token
-    if booking.email:
-        outbox.enqueue(
-            "booking_confirmed", booking.email, language=booking.language, booking_id=booking.id
-        )
+    notify("booking_confirmed", booking, slot=slot, day=slot.day)
     return booking
 
 
@@ -294,13 +310,7 @@ def cancel_booking(booking, *, now):
     booking.status = BookingStatus.cancelled
     booking.cancelled_at = now
     booking.sequence += 1
-    if booking.email:
-        outbox.enqueue(
-            "booking_cancelled",
-            booking.email,
-            language=booking.language,
-            booking_id=booking.id,
-        )
+    notify("booking_cancelled", booking, slot=booking.slot, day=booking.day)
     return booking
 
 
@@ -318,21 +328,18 @@ def move_booking(booking, new_slot, *, now):
     ):
         raise BookingError("duplicate", DUPLICATE)
     take_seat(new_slot)
-    old_slot_id = booking.slot_id
-    release_seat(old_slot_id)
+    old_slot, old_day = booking.slot, booking.day
+    before = old_slot or old_day
+    previous = Moment(old_day.date, before.starts_at, before.ends_at)
+    if booking.holds_seat:
+        release_seat(old_slot.id)
     booking.slot = new_slot
     booking.day_id = new_slot.day_id
+    booking.day = new_slot.day
     booking.sequence += 1
     booking.reminder_queued_at = None
     _flush_or_duplicate()
-    if booking.email:
-        outbox.enqueue(
-            "booking_moved",
-            booking.email,
-            language=booking.language,
-            booking_id=booking.id,
-            old_slot_id=old_slot_id,
-        )
+    notify("booking_moved", booking, slot=new_slot, day=new_slot.day, previous=previous)
     return booking
 
 
@@ -346,6 +353,7 @@ def queue_reminders(now):
     candidates = db.session.scalars(
         select(Booking)
         .join(Day, Day.id == Booking.day_id)
+        .options(selectinload(Booking.slot), selectinload(Booking.day))
         .where(
             Day.date == tomorrow,
             Day.status == DayStatus.scheduled,
@@ -363,13 +371,8 @@ def queue_reminders(now):
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount == 1:
-            outbox.enqueue(
-                "booking_reminder",
-                booking.email,
-                language=booking.language,
-                dedupe_key=f"reminder:{booking.id}:{booking.sequence}",
-                booking_id=booking.id,
-            )
+            notify("booking_reminder", booking, slot=booking.slot, day=booking.day,
+                   dedupe_key=f"reminder:{booking.id}:{booking.sequence}")  # fmt: skip
             queued += 1
     return queued
 

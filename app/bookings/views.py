@@ -14,12 +14,14 @@ from flask_babel import gettext as _
 
 from app.core.db import utcnow
 from app.core.i18n import current_language
+from app.core.urls import public_url
 from app.days import services as days
 from app.days.models import Slot
 from app.extensions import db, limiter
 
 from . import services
 from .forms import BookingForm, CancelForm, MoveForm
+from .facts import BookingFacts
 from .ics import booking_calendar
 
 bp = Blueprint("bookings", __name__)
@@ -118,8 +120,9 @@ def manage(code):
 def booking_ics(code):
     token = request.args.get("token", "")
     booking = _booking_or_404(code, token)
-    manage_link = url_for("bookings.manage", code=booking.code, token=token, _external=True)
-    body = booking_calendar(booking, "PUBLISH", manage_url=manage_link)
+    facts = BookingFacts.of(booking, slot=booking.slot, day=booking.day)
+    manage_link = public_url("bookings.manage", code=booking.code, token=token)
+    body = booking_calendar(facts, stamp=booking.updated_at, manage_url=manage_link)
     return Response(
         body,
         mimetype="text/calendar",

@@ -1,9 +1,11 @@
 """The mail outbox: messages written in the same transaction as the change they tell
 about, delivered later by ``flask outbox send`` with retries and back-off.
 
-A row holds what to send (a kind and its JSON payload, rendered at delivery in the
-recipient's language), so a booking request costs one small INSERT and a broken SMTP
-server loses nothing.
+A row holds what the message must say — a kind and a snapshot of the facts of that change,
+taken when it happened — and is rendered at delivery, from the snapshot alone, in the
+recipient's language. So a booking request costs one small INSERT, a broken SMTP server
+loses nothing, and a mail sent late still tells the change that caused it. Messages of one
+thread (one booking, one proposal) go out in the order they were queued.
 """
 
 import contextlib
@@ -14,7 +16,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_mail import Connection
-from sqlalchemy import JSON, Enum, String, Text, select, update
+from flask_babel import force_locale
+from sqlalchemy import JSON, Enum, Index, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, mail
@@ -40,8 +43,10 @@ class OutboxMessage(db.Model):
     #: what happened, e.g. ``booking_confirmed``; picks the renderer
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
-    #: ids and facts the renderer needs (no secrets)
+    #: the snapshot: every fact the message tells, as it was at the change (no secrets)
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: e.g. ``booking:ACDE47``: messages of one thread are sent in queue order
+    thread: Mapped[str | None] = mapped_column(String(60))
     #: ru or kk
     language: Mapped[str] = mapped_column(String(2), default="ru")
     #: unique when set: the same reminder is never queued twice
@@ -58,12 +63,15 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    __table_args__ = (Index("ix_outbox_thread_id", "thread", "id"),)
+
     def __repr__(self):
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
 
 
 def renderer(kind):
-    """Register the function that turns an outbox row into a flask_mail.Message."""
+    """Register the function that turns an outbox row into an ``EmailMessage``, using the
+    row's snapshot only (never the current state of the rows it tells about)."""
 
     def register(func):
         RENDERERS[kind] = func
@@ -72,13 +80,14 @@ def renderer(kind):
     return register
 
 
-def enqueue(kind, recipient, *, language="ru", dedupe_key=None, **payload):
+def enqueue(kind, recipient, *, language="ru", dedupe_key=None, thread=None, **facts):
     """Queue a message in the current transaction (it is sent only if that commits)."""
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
         language=language,
-        payload=payload,
+        payload=facts,
+        thread=thread,
         dedupe_key=dedupe_key,
         next_attempt_at=utcnow(),
     )
@@ -91,12 +100,17 @@ def backoff(attempts):
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
+#: how long a message waits when an earlier message of its thread is not sent yet
+THREAD_WAIT = timedelta(seconds=30)
+
+
 def claim(now, limit=20):
     """Take due messages for this worker, committed as ``sending`` with a lease.
 
     The UPDATE re-checks that each row is still due, so of two workers (threads, nodes)
     that picked the same row only one gets it back; on PostgreSQL the SELECT already
     skips rows another worker has locked. A crashed worker's lease simply runs out.
+    Oldest first: an earlier message of a thread is never left behind a later one.
     """
     due = (
         select(OutboxMessage.id)
@@ -104,7 +118,7 @@ def claim(now, limit=20):
             OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
             OutboxMessage.next_attempt_at <= now,
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.id)
         .limit(limit)
     )
     if db.engine.dialect.name == "postgresql":
@@ -129,10 +143,53 @@ def claim(now, limit=20):
     return sorted(claimed)
 
 
-def _connection():
-    """One SMTP connection for a batch, from the settings as they are now."""
-    state = mail.init_mail(current_app.config, current_app.debug, current_app.testing)
-    return Connection(state)
+def _waits_for_earlier(message):
+    """True while an earlier message of the same thread is not yet sent (or given up):
+    a booking's CANCEL never overtakes its REQUEST, a status mail never its predecessor."""
+    if not message.thread:
+        return False
+    earlier = db.session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.thread == message.thread,
+            OutboxMessage.id < message.id,
+            OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
+        )
+        .limit(1)
+    )
+    return earlier is not None
+
+
+@contextlib.contextmanager
+def mail_context(language):
+    """Render in the recipient's language, with links on PUBLIC_BASE_URL."""
+    base_url = current_app.config["PUBLIC_BASE_URL"]
+    with current_app.test_request_context(base_url=base_url), force_locale(language):
+        yield
+
+
+class _Connection:
+    """One SMTP connection for a batch, opened on the first message, from the settings as
+    they are now (Flask-Mail's: server, port, TLS/SSL, login; MAIL_SUPPRESS_SEND)."""
+
+    def __init__(self):
+        self.smtp = None
+        self.opened = False
+
+    def send(self, message):
+        if not self.opened:
+            state = mail.init_mail(current_app.config, current_app.debug, current_app.testing)
+            self.smtp = Connection(state).__enter__().host
+            self.opened = True
+        if self.smtp is not None:  # None when sending is suppressed (tests)
+            self.smtp.send_message(message)
+
+    def close(self):
+        if self.smtp is not None:
+            # The server may have gone away already: nothing left to close then.
+            with contextlib.suppress(Exception):
+                self.smtp.quit()
+        self.smtp, self.opened = None, False
 
 
 def deliver(now=None, limit=20):
@@ -144,20 +201,23 @@ def deliver(now=None, limit=20):
     sent = failed = 0
     previous_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 30))
-    connection = None
+    connection = _Connection()
     try:
         for message_id in ids:
             message = db.session.get(OutboxMessage, message_id)
             if message is None or message.status != OutboxStatus.sending:
                 continue
+            if _waits_for_earlier(message):
+                message.status = OutboxStatus.pending
+                message.next_attempt_at = utcnow() + THREAD_WAIT
+                db.session.commit()
+                continue
             try:
                 email = RENDERERS[message.kind](message)
-                if connection is None:
-                    connection = _connection().__enter__()
                 connection.send(email)
             except Exception as exc:  # SMTP down, slow, refusing: try again later
                 db.session.rollback()
-                connection = _close(connection)
+                connection.close()
                 message = db.session.get(OutboxMessage, message_id)
                 message.attempts += 1
                 message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -175,17 +235,9 @@ def deliver(now=None, limit=20):
                 sent += 1
             db.session.commit()
     finally:
-        _close(connection)
+        connection.close()
         socket.setdefaulttimeout(previous_timeout)
     return sent, failed
-
-
-def _close(connection):
-    if connection is not None:
-        # The server may have gone away already: nothing left to close then.
-        with contextlib.suppress(Exception):
-            connection.__exit__(None, None, None)
-    return None
 
 
 def run(loop=False, interval=10.0, echo=print):

@@ -1,4 +1,9 @@
-"""iCalendar (RFC 5545) for Days: the subscription feed and single events."""
+"""iCalendar (RFC 5545) for Days: the subscription feed and single events.
+
+The feed is a pure function of the Days as stored: no per-fetch identifiers, each event's
+SEQUENCE and LAST-MODIFIED (also its DTSTAMP) change only when an admin moves, re-times or
+cancels the Day, so subscribed calendars update exactly then.
+"""
 
 from datetime import date
 
@@ -8,6 +13,7 @@ from icalendar import Calendar, Event
 from app.core.i18n import LOCAL_TZ
 
 PRODID = "-//Karaganda Regional Project Office//Civil Initiatives Day//RU"
+FEED_UID = "calendar@civil-initiatives-day.karaganda"
 
 
 def address():
@@ -19,12 +25,14 @@ def day_uid(day):
     return f"day-{day.id}@civil-initiatives-day.karaganda"
 
 
-def day_event(day, stamp):
-    event = Event.new(
+def day_event(day):
+    return Event.new(
         uid=day_uid(day),
         start=day.starts_at.astimezone(LOCAL_TZ),
         end=day.ends_at.astimezone(LOCAL_TZ),
-        stamp=stamp,
+        stamp=day.updated_at,
+        last_modified=day.updated_at,
+        sequence=day.sequence,
         summary=_("Civil Initiatives Day"),
         description=_(
             "Citizens, NPOs, businesses and political parties discuss with the Regional "
@@ -34,25 +42,25 @@ def day_event(day, stamp):
         location=address(),
         status="CANCELLED" if day.is_cancelled else "CONFIRMED",
     )
-    return event
 
 
-def new_calendar(*, method=None, name=None):
-    return Calendar.new(prodid=PRODID, method=method, name=name)
+def new_calendar(*, method=None, name=None, uid=None):
+    # Calendar.new would invent a random UID on every call.
+    return Calendar.new(prodid=PRODID, method=method, name=name, uid=uid or FEED_UID)
 
 
-def finish(cal, days):
+def finish(cal, dates):
     """Add the VTIMEZONE the events need and serialise."""
-    if days:
+    if dates:
         cal.add_missing_timezones(
-            first_date=date(min(d.date for d in days).year - 1, 1, 1),
-            last_date=date(max(d.date for d in days).year + 1, 12, 31),
+            first_date=date(min(dates).year - 1, 1, 1),
+            last_date=date(max(dates).year + 1, 12, 31),
         )
     return cal.to_ical()
 
 
-def calendar_feed(days, stamp):
+def calendar_feed(days):
     cal = new_calendar(name=_("Civil Initiatives Day"))
     for day in days:
-        cal.add_component(day_event(day, stamp))
-    return finish(cal, days)
+        cal.add_component(day_event(day))
+    return finish(cal, [day.date for day in days])

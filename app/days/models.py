@@ -50,6 +50,10 @@ class Day(db.Model):
     #: why it was moved or cancelled, shown to visitors
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: iCalendar SEQUENCE of the Day's event: grows when it is moved, re-timed or cancelled
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: the last change subscribers should see (the feed's LAST-MODIFIED)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     slots: Mapped[list["Slot"]] = relationship(
         back_populates="day", order_by="Slot.starts_at", cascade="all, delete-orphan"

@@ -8,7 +8,9 @@ from functools import cache
 import holidays
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.extensions import db
@@ -148,6 +150,8 @@ def generate_days(start, months=12):
             existing.ends_at = local_moment(wanted, closes)
             existing.break_starts_at = existing.break_ends_at = None
             build_slots(existing)
+            existing.sequence += 1
+            existing.updated_at = utcnow()
             outcome["moved"] += 1
         else:
             outcome["kept"] += 1
@@ -234,7 +238,9 @@ def _active_bookings(day):
     from app.bookings.models import Booking, BookingStatus
 
     return db.session.scalars(
-        select(Booking).where(Booking.day_id == day.id, Booking.status != BookingStatus.cancelled)
+        select(Booking)
+        .where(Booking.day_id == day.id, Booking.status != BookingStatus.cancelled)
+        .options(selectinload(Booking.slot))
     ).all()
 
 
@@ -242,7 +248,8 @@ def edit_day(day, changes, *, now, by=None):
     """Move, re-time, re-seat or cancel a Day. Visitors with an active booking are told by
     mail (with the new time, or the cancellation). Generation never touches it again."""
     from app.bookings import services as bookings
-    from app.core import audit, outbox
+    from app.bookings.facts import Moment
+    from app.core import audit
 
     if changes.closes <= changes.opens or changes.slot_minutes <= 0 or changes.slot_capacity < 0:
         raise DayError(BAD_HOURS)
@@ -275,6 +282,11 @@ def edit_day(day, changes, *, now, by=None):
     if layout_changed and booked and not changes.cancelled:
         raise DayError(HAS_BOOKINGS)
     moved = changes.date != day.date
+    was_cancelled = day.is_cancelled
+    # Each visitor's time as it was, for the "moved from" line of their mail.
+    previous = {
+        b.id: Moment(day.date, (b.slot or day).starts_at, (b.slot or day).ends_at) for b in active
+    }
     day.is_edited = True
     day.note = (changes.note or "").strip()[:500] or None
     if changes.cancelled and not day.is_cancelled:
@@ -313,16 +325,18 @@ def edit_day(day, changes, *, now, by=None):
         day.slot_capacity = changes.slot_capacity
         for slot in day.slots:
             slot.capacity = changes.slot_capacity
+    if moved or layout_changed or was_cancelled != day.is_cancelled:
+        # What subscribers of the calendar feed see has changed.
+        day.sequence += 1
+        day.updated_at = now
     db.session.flush()
-    if moved or changes.cancelled:
+    if moved or (changes.cancelled and not was_cancelled):
         for booking in active:
             if not changes.cancelled:
                 booking.sequence += 1
                 booking.reminder_queued_at = None  # the reminder follows the new date
-            if booking.email:
-                cancelled = bool(changes.cancelled)
-                outbox.enqueue("day_changed", booking.email, language=booking.language,
-                               booking_id=booking.id, cancelled=cancelled)  # fmt: skip
+            bookings.notify("day_changed", booking, slot=booking.slot, day=day,
+                            previous=previous[booking.id] if moved else None)  # fmt: skip
     audit.record(by, "day.edit", day, label=day.date.isoformat(), before=before,
                  after={"date": day.date.isoformat(), "status": day.status.value,
                         "opens": f"{changes.opens:%H:%M}", "closes": f"{changes.closes:%H:%M}",

@@ -30,7 +30,7 @@ def index():
 def calendar_feed():
     # A year back and everything ahead: enough for any subscriber, flat as years pass.
     days = services.scheduled_days(since=services.today_local(utcnow()) - timedelta(days=366))
-    body = ics.calendar_feed(days, stamp=utcnow())
+    body = ics.calendar_feed(days)
     return Response(
         body,
         mimetype="text/calendar",

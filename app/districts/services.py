@@ -309,9 +309,7 @@ def register_delegate(day, district, person, *, slot=None, now, by=None):
     except IntegrityError as exc:
         raise DistrictError("duplicate", bookings.DUPLICATE) from exc
     delegate.manage_token = token
-    if delegate.email:
-        outbox.enqueue("booking_confirmed", delegate.email, language=delegate.language,
-                       booking_id=delegate.id)  # fmt: skip
+    bookings.notify("booking_confirmed", delegate, slot=slot, day=day)
     audit.record(by, "delegate.register", delegate, label=delegate.code,
                  after={"district": district.code, "full_name": delegate.full_name})  # fmt: skip
     return delegate
@@ -329,9 +327,7 @@ def cancel_delegate(delegate, district, *, now, by=None):
     delegate.status = BookingStatus.cancelled
     delegate.cancelled_at = now
     delegate.sequence += 1
-    if delegate.email:
-        outbox.enqueue("booking_cancelled", delegate.email, language=delegate.language,
-                       booking_id=delegate.id)  # fmt: skip
+    bookings.notify("booking_cancelled", delegate, slot=delegate.slot, day=delegate.day)
     audit.record(by, "delegate.cancel", delegate, label=delegate.code,
                  before={"status": "confirmed"}, after={"status": "cancelled"})  # fmt: skip
 
@@ -394,8 +390,13 @@ def queue_quota_reminders(now):
                     user.email,
                     language="ru",
                     dedupe_key=key,
-                    day_id=day.id,
-                    district_id=quota.district.id,
+                    date=day.date.isoformat(),
+                    district=quota.district.code,
+                    name_ru=quota.district.name_ru,
+                    name_kk=quota.district.name_kk,
+                    registered=quota.registered,
+                    delegate_min=quota.delegate_min,
+                    delegate_target=quota.delegate_target,
                     days_left=days_left,
                 )
                 queued += 1

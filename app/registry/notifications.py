@@ -1,36 +1,41 @@
-"""Mail to an initiator at each public change of their entry, in their language."""
+"""Mail to an initiator at each public change of their entry, in their language, from the
+outbox snapshot of that change."""
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from types import SimpleNamespace
+
+from flask import render_template
 from flask_babel import gettext as _
-from flask_mail import Message
 
-from app.core.outbox import renderer
-from app.extensions import db
+from app.core.mail import compose
+from app.core.outbox import mail_context, renderer
+from app.core.urls import public_url
 
 from . import services
-from .models import Proposal, ProposalEvent
+from .models import Registry, Status
 
 
 @renderer("proposal_update")
 def proposal_update(row):
-    proposal = db.session.get(Proposal, row.payload["proposal_id"])
-    event = db.session.get(ProposalEvent, row.payload["event_id"])
-    if proposal is None or event is None:
-        raise LookupError("the proposal is gone")
-    base_url = current_app.config["PUBLIC_BASE_URL"]
-    with current_app.test_request_context(base_url=base_url), force_locale(row.language):
-        link = url_for("registry.status_page", number=proposal.number,
-                       token=services.status_token(proposal.id), _external=True)  # fmt: skip
+    facts = row.payload
+    proposal = SimpleNamespace(
+        number=facts["number"],
+        title=facts["title"],
+        initiator_name=facts["initiator_name"],
+        status=Status(facts["status"]),
+        in_registry=Registry(facts["registry"]),
+    )
+    event = SimpleNamespace(action=facts["action"], comment=facts.get("comment"))
+    with mail_context(row.language):
+        link = public_url("registry.status_page", number=proposal.number,
+                          token=services.status_token(facts["proposal_id"]))  # fmt: skip
         context = {"proposal": proposal, "event": event, "link": link}
-        msg = Message(
+        return compose(
+            to=row.recipient,
             subject=_(
                 "Your proposal %(number)s: %(status)s",
                 number=proposal.number,
                 status=proposal.status.title,
             ),
-            recipients=[row.recipient],
+            text=render_template("email/proposal_update.txt", **context),
+            html=render_template("email/proposal_update.html", **context),
         )
-        msg.body = render_template("email/proposal_update.txt", **context)
-        msg.html = render_template("email/proposal_update.html", **context)
-    return msg

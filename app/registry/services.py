@@ -216,10 +216,26 @@ def _event(proposal, action, *, by, now, public=False, **values):
 
 
 def _tell_initiator(proposal, event):
-    if proposal.email:
+    """Queue the initiator's mail with the facts of this change (the snapshot), so a later
+    change never rewrites what this mail says."""
+    if not proposal.email:
+        return
+    if proposal.id is None:
         db.session.flush()
-        outbox.enqueue("proposal_update", proposal.email, language=proposal.language,
-                       proposal_id=proposal.id, event_id=event.id)  # fmt: skip
+    outbox.enqueue(
+        "proposal_update",
+        proposal.email,
+        language=proposal.language,
+        thread=f"proposal:{proposal.id}",
+        proposal_id=proposal.id,
+        number=proposal.number,
+        title=proposal.title,
+        initiator_name=proposal.initiator_name,
+        action=event.action,
+        status=proposal.status.value,
+        registry=proposal.in_registry.value,
+        comment=event.comment,
+    )
 
 
 def create_proposal(draft, *, origin, now, booking=None, by=None):

@@ -34,11 +34,20 @@ def test_a_booking_takes_a_seat_and_queues_the_confirmation(day, visitor):
     assert len(booking.code) == services.CODE_LENGTH
     assert set(booking.code) <= set(services.CODE_ALPHABET)
     mail = db.session.scalars(select(OutboxMessage)).one()
-    assert (mail.kind, mail.recipient, mail.payload) == (
+    assert (mail.kind, mail.recipient, mail.thread) == (
         "booking_confirmed",
         booking.email,
-        {"booking_id": booking.id},
+        f"booking:{booking.code}",
     )
+    # The snapshot of this change: what the mail will say, whatever happens later.
+    assert mail.payload["code"] == booking.code
+    assert mail.payload["sequence"] == 0 and mail.payload["cancelled"] is False
+    assert mail.payload["when"] == {
+        "date": "2026-12-25",
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": slot.ends_at.isoformat(),
+    }
+    assert booking.manage_token not in str(mail.payload)
     assert booking.consent_version == services.PRIVACY_VERSION
     assert booking.consented_at == BEFORE
 
@@ -215,7 +224,7 @@ def test_reminders_are_queued_once(day, visitor, app):
     reminders = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "booking_reminder")
     ).all()
-    assert [r.payload["booking_id"] for r in reminders] == [kept.id]
+    assert [r.payload["code"] for r in reminders] == [kept.code]
 
 
 def test_codes_are_unambiguous(app_ctx):
