@@ -20,8 +20,8 @@ from app.days.models import Slot
 from app.extensions import db, limiter
 
 from . import services
-from .forms import BookingForm, CancelForm, MoveForm
 from .facts import BookingFacts
+from .forms import BookingForm, CancelForm, MoveForm
 from .ics import booking_calendar
 
 bp = Blueprint("bookings", __name__)

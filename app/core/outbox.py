@@ -15,8 +15,8 @@ import time
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_mail import Connection
 from flask_babel import force_locale
+from flask_mail import Connection
 from sqlalchemy import JSON, Enum, Index, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
