@@ -227,7 +227,11 @@ class Inbox:
 
     def __init__(self, delay=0.0):
         self.messages = []
+        #: the bytes as they arrived, for header checks that must not trust a parser
+        self.raw = []
         self.delay = delay
+        #: a callable (parsed message) -> SMTP reply to refuse it, or None to accept
+        self.refuse = None
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio
@@ -236,7 +240,12 @@ class Inbox:
 
         if self.delay:
             await asyncio.sleep(self.delay)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        reply = self.refuse(message) if self.refuse else None
+        if reply:
+            return reply
+        self.raw.append(envelope.content)
+        self.messages.append(message)
         return "250 Message accepted for delivery"
 
 
