@@ -235,7 +235,10 @@ DELEGATE = {
     "type": "object",
     "required": ["full_name", "position", "phone", "role"],
     "properties": {
-        "district": {"type": "string", "description": "a district code; a district user's own"},
+        "district": {
+            "type": "string",
+            "description": "a district code; required for an admin, a coordinator's own by default",
+        },
         "full_name": {"type": "string", "maxLength": 200},
         "position": {"type": "string", "maxLength": 200},
         "organization": {"type": ["string", "null"]},
@@ -275,6 +278,20 @@ PROPOSAL_IN = {
     },
 }  # fmt: skip
 
+DELEGATE_OUT = {
+    "type": "object",
+    "required": ["code", "manage_token", "status", "district", "full_name", "role", "slot"],
+    "properties": {
+        "code": {"type": "string"},
+        "manage_token": {"type": "string"},
+        "status": {"enum": ["confirmed"]},
+        "district": {"type": "string"},
+        "full_name": {"type": "string"},
+        "role": {"enum": ["project_lead", "npo"]},
+        "slot": {"oneOf": [SLOT, {"type": "null"}]},
+    },
+}
+
 PROPOSAL_OUT = {
     "type": "object",
     "required": ["number", "registry", "status", "kind", "title", "district"],
@@ -285,7 +302,29 @@ PROPOSAL_OUT = {
                             "in_progress", "done"]},
         "kind": {"enum": ["project", "event"]},
         "title": {"type": "string"},
+        "description": {"type": "string"},
+        "subprogram": {"enum": ["tarbie", "atameken", "rukhani_kazyna", "akparat"]},
+        "special_project": {"enum": ["tugan_zher", "sacred_geography", "modern_culture",
+                                     "textbooks_100", "new_faces_100", "latin_alphabet", None]},
         "district": {"type": "string"},
+        "scale": {"enum": ["district", "region"]},
+        "initiator_type": {"enum": ["akimat", "citizen", "npo", "business", "party"]},
+        "initiator_name": {"type": "string"},
+        "expected_result": {"type": ["string", "null"]},
+        "starts_on": {"oneOf": [DATE, {"type": "null"}]},
+        "ends_on": {"oneOf": [DATE, {"type": "null"}]},
+        "event_date": {"oneOf": [DATE, {"type": "null"}]},
+        "people_involved": {"type": ["integer", "null"]},
+        "funding_amount": {"type": ["string", "null"], "description": "tenge, e.g. \"1500.00\""},
+        "funding_source": {"type": ["string", "null"]},
+        "is_charity": {"type": "boolean"},
+        "funding_late": {"type": "boolean",
+                         "description": "next year's funding received after 30 September"},
+        "origin": {"enum": ["booking", "district", "office"]},
+        "booking_code": {"type": ["string", "null"]},
+        "reason": {"type": ["string", "null"]},
+        "merged_into": {"type": ["string", "null"]},
+        "created_at": MOMENT,
     },
 }  # fmt: skip
 
@@ -309,7 +348,7 @@ def district_and_registry_paths():
                 "requestBody": {"required": True,
                                 "content": {"application/json": {"schema": DELEGATE}}},
                 "responses": {
-                    "201": _json({"type": "object", "required": ["code", "status"]}, "registered"),
+                    "201": _json(DELEGATE_OUT, "registered"),
                     **STAFF_ERRORS,
                     "400": _error("invalid_json", "bad_request"),
                     "404": _error("not_found"),
@@ -333,10 +372,13 @@ def district_and_registry_paths():
                      "schema": {"type": "integer", "maximum": 500}},
                 ],
                 "responses": {
-                    "200": _json({"type": "object", "required": ["proposals", "total"],
+                    "200": _json({"type": "object",
+                                  "required": ["proposals", "total", "page", "per_page"],
                                   "properties": {"proposals": {"type": "array",
                                                                "items": PROPOSAL_OUT},
-                                                 "total": {"type": "integer"}}}),
+                                                 "total": {"type": "integer"},
+                                                 "page": {"type": "integer", "minimum": 1},
+                                                 "per_page": {"type": "integer", "minimum": 1}}}),
                     **STAFF_ERRORS,
                     **validation,
                 },

@@ -43,7 +43,9 @@ class ProposalForm(FlaskForm):
     description = TextAreaField(_l("Description"), filters=[_block], validators=[Length(max=10000)])
     subprogram = SelectField(_l("Subprogram"), choices=_choices(Subprogram))
     special_project = SelectField(
-        _l("Special project"), choices=[("", _l("— none —")), *_choices(SpecialProject)]
+        _l("Special project"),
+        choices=[("", _l("— none —")), *_choices(SpecialProject)],
+        default="",
     )
     district = SelectField(_l("District or city"), validate_choice=False)
     scale = SelectField(_l("It matters for"), choices=_choices(Scale), default="district")

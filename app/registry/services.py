@@ -140,7 +140,8 @@ def route_proposal(proposal, *, now, by=None):
     """Put the entry in the registry its fields call for; a re-route gives it a number in
     the new registry (the old one still finds it) and is kept in its history."""
     wanted = registry_for(proposal.scale, proposal.special_project, proposal.is_charity)
-    if proposal.in_registry == wanted and proposal.number:
+    prefix = _prefix(wanted, proposal.district) + "-"
+    if proposal.in_registry == wanted and (proposal.number or "").startswith(prefix):
         return False
     previous = proposal.in_registry
     proposal.in_registry = wanted
@@ -519,17 +520,28 @@ class ReportRow:
     funding: Decimal = Decimal(0)
 
 
-def district_report(on, *, scope=None):
+def report_end(on):
+    """The moment a report on a date describes: the end of that day in Asia/Almaty. While
+    it is still ahead, the report is "as of now"."""
+    from datetime import datetime, time
+
+    return datetime.combine(on + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+
+
+def district_report(on, *, scope=None, now=None):
     """Per district: projects and events by status and subprogram, people involved and
-    funding requested, as the registry stood at the end of the reporting date; ``new``
-    counts the entries since the previous reporting date. Grouped queries only."""
+    funding requested, as the registry stood at the end of the reporting date (or ``now``,
+    if earlier): each entry counts with the status its history gave it at that moment.
+    ``new`` counts the entries since the previous reporting date. Grouped queries only."""
     from datetime import datetime, time
 
     from app.districts.models import District
 
-    end = datetime.combine(on + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    end = report_end(on)
+    if now is not None and now < end:
+        end = None  # as of now: everything so far
     start = datetime.combine(previous_report_date(on) + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
-    base = [Proposal.created_at < end]
+    base = [Proposal.created_at < end] if end else []
     if scope is not None:
         base.append(Proposal.district_id == scope)
     districts = db.session.scalars(
@@ -541,13 +553,23 @@ def district_report(on, *, scope=None):
     rows = {
         d.id: ReportRow(d, {s: 0 for s in Status}, {s: 0 for s in Subprogram}) for d in districts
     }
+    # Each entry's last status change up to the end: its status on that date.
+    latest = (
+        select(ProposalEvent.proposal_id, func.max(ProposalEvent.id).label("event_id"))
+        .where(ProposalEvent.to_status.is_not(None), *([ProposalEvent.at < end] if end else []))
+        .group_by(ProposalEvent.proposal_id)
+        .subquery()
+    )
+    status_then = ProposalEvent.to_status
     grouped = db.session.execute(
-        select(Proposal.district_id, Proposal.status, Proposal.subprogram, Proposal.kind,
+        select(Proposal.district_id, status_then, Proposal.subprogram, Proposal.kind,
                func.count(), func.coalesce(func.sum(Proposal.people_involved), 0),
                func.coalesce(func.sum(Proposal.funding_amount), 0),
                func.count(case((Proposal.created_at >= start, 1))))
+        .join(latest, latest.c.proposal_id == Proposal.id)
+        .join(ProposalEvent, ProposalEvent.id == latest.c.event_id)
         .where(*base)
-        .group_by(Proposal.district_id, Proposal.status, Proposal.subprogram, Proposal.kind)
+        .group_by(Proposal.district_id, status_then, Proposal.subprogram, Proposal.kind)
     )  # fmt: skip
     for district_id, status, subprogram, kind, count, people, funding, new in grouped:
         row = rows.get(district_id)

@@ -331,14 +331,16 @@ def _report_date():
 @bp.get("/office/report")
 @staff_required(*REGISTRY_STAFF)
 def report():
-    on = _report_date()
-    rows, since, on = services.district_report(on, scope=services.scope_for(current_user))
-    today = days.today_local(utcnow())
+    on, now = _report_date(), utcnow()
+    rows, since, on = services.district_report(on, scope=services.scope_for(current_user), now=now)
+    today = days.today_local(now)
     return render_template(
         "registry/report.html",
         rows=rows,
         since=since,
         on=on,
+        as_of_now=now < services.report_end(on),
+        now=now,
         statuses=list(Status),
         subprograms=list(Subprogram),
         upcoming=services.next_report_dates(today, 4),
@@ -349,7 +351,7 @@ def report():
 @staff_required(*REGISTRY_STAFF)
 def report_xlsx():
     rows, since, on = services.district_report(
-        _report_date(), scope=services.scope_for(current_user)
+        _report_date(), scope=services.scope_for(current_user), now=utcnow()
     )
     return Response(
         exports.report_xlsx(rows, since, on),

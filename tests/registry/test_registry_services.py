@@ -71,6 +71,61 @@ def test_rerouting_gives_a_new_number_and_keeps_the_old(make_proposal):
     assert kinds == ["proposal_update", "proposal_update"]  # registered, then moved
 
 
+def test_an_entry_moved_to_another_district_gets_that_districts_number(make_proposal):
+    from app.districts.services import district_by_code
+
+    proposal = make_proposal(district="nura")
+    old = proposal.number
+    assert old.startswith("NUR-")
+    draft = registry.Draft(**{n: getattr(proposal, n) for n in registry.EDITABLE})
+    draft.district_id = district_by_code("temirtau").id
+    registry.update_proposal(proposal, draft, now=NOW)
+    db.session.commit()
+    assert proposal.number == "TEM-2026-0001"
+    assert proposal.in_registry == Registry.district
+    assert registry.proposal_by_number(old).id == proposal.id
+    assert registry.proposal_by_number("TEM-2026-0001").id == proposal.id
+    # A regional entry keeps its number when its district changes.
+    regional = make_proposal(district="nura", scale=Scale.region)
+    draft = registry.Draft(**{n: getattr(regional, n) for n in registry.EDITABLE})
+    draft.district_id = district_by_code("shet").id
+    registry.update_proposal(regional, draft, now=NOW)
+    db.session.commit()
+    assert regional.number == "REG-2026-0001"
+
+
+def test_the_report_shows_each_entry_with_its_status_on_the_date(make_proposal):
+    proposal = make_proposal(now=datetime(2026, 11, 2, 6, 0, tzinfo=UTC))
+    registry.change_status(proposal, "under_review", now=datetime(2026, 11, 10, 6, 0, tzinfo=UTC))
+    registry.change_status(proposal, "accepted", now=datetime(2026, 11, 25, 6, 0, tzinfo=UTC))
+    registry.change_status(proposal, "in_progress", now=datetime(2026, 12, 2, 6, 0, tzinfo=UTC))
+    db.session.commit()
+
+    def status_counts(on, now=None):
+        rows, _since, _on = registry.district_report(on, now=now)
+        nura = next(r for r in rows if r.district.code == "nura")
+        return {s.value: n for s, n in nura.by_status.items() if n}
+
+    assert status_counts(date(2026, 11, 13)) == {"under_review": 1}
+    assert status_counts(date(2026, 11, 27)) == {"accepted": 1}
+    assert status_counts(date(2026, 12, 11)) == {"in_progress": 1}
+    assert status_counts(date(2026, 10, 23)) == {}  # not yet registered
+    # A date still ahead: as of now (everything so far), never a guess about the future.
+    now = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
+    assert now < registry.report_end(date(2026, 12, 11))
+    assert status_counts(date(2026, 12, 11), now=now) == {"in_progress": 1}
+
+
+def test_the_report_page_labels_a_date_still_ahead(client, make_user, make_proposal):
+    from tests.conftest import sign_in
+
+    sign_in(client, make_user("admin"))
+    ahead = client.get("/office/report?date=2099-12-11").get_data(as_text=True)
+    assert "figures are as of now" in ahead or "по состоянию на сейчас" in ahead
+    past = client.get("/office/report?date=2026-11-13").get_data(as_text=True)
+    assert 'role="note"' not in past
+
+
 @pytest.mark.parametrize(
     ("path", "allowed"),
     [
