@@ -34,9 +34,15 @@ def create_app(config=None):
     from .auth.models import User
 
     @login_manager.user_loader
-    def load_user(user_id):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+    def load_user(session_id):
+        # "<id>:<session version>" (User.get_id): a cookie from an earlier version is void.
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()) or len(session_id) > 40:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active or user.session_version != int(version):
+            return None
+        return user
 
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp

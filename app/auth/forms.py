@@ -21,9 +21,7 @@ class UserForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[(r.value, r.title) for r in Role])
     district = SelectField(_l("District or city"), validators=[Optional()])
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(REQUIRED), Length(min=10, max=200)]
-    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
 class ActionForm(FlaskForm):

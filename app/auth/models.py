@@ -52,12 +52,19 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: sessions carry the version they were issued under; raising it ends them all
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     district: Mapped[District | None] = relationship()
 
     @property
     def is_active(self):
         return self.is_active_account
+
+    def get_id(self):
+        """Flask-Login's alternative id: a session cookie names the user and the session
+        version it was issued under, so sign-out, a new password or deactivation ends it."""
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, *roles):
         return self.role in roles
@@ -89,9 +96,12 @@ class LoginFailure(db.Model):
     __table_args__ = (
         Index("ix_login_failures_email_at", "email", "at"),
         Index("ix_login_failures_ip_at", "ip", "at"),
+        Index("ix_login_failures_device_at", "device", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(64))
+    #: the trusted browser's device nonce, when the failure came from one
+    device: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

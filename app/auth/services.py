@@ -1,8 +1,18 @@
-"""Staff accounts: sign-in with throttling, creation, API tokens. Every change audited."""
+"""Staff accounts: sign-in with throttling, creation, API tokens. Every change audited.
+
+Throttling never lets someone without the password stop a person who has it: failures are
+counted per account *and* client address (a lock of that pair only), per address (a growing
+wait, not a lock), and per trusted browser — a browser that signed in to the account before
+carries a signed device cookie and is judged by its own failures alone (OWASP's "device
+cookies"), so guessing from elsewhere, or from behind the same NAT, never locks it out.
+"""
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
@@ -14,10 +24,19 @@ from app.extensions import db
 
 from .models import ApiToken, LoginFailure, Role, User
 
-ACCOUNT_FAILURES = 5
+#: failures of one account from one address (or one trusted browser) before that pair waits
+PAIR_FAILURES = 5
+#: failures from one address, any account, before each further try must wait longer
 ADDRESS_FAILURES = 20
 FAILURE_WINDOW = timedelta(minutes=15)
-MIN_PASSWORD = 10
+#: the longest wait between tries from an address under attack
+ADDRESS_MAX_WAIT = timedelta(seconds=60)
+MIN_PASSWORD = 12
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
+KEYBOARD_RUNS = (
+    "1234567890", "qwertyuiopasdfghjklzxcvbnm", "йцукенгшщзхъфывапролджэячсмитьбю",
+    "abcdefghijklmnopqrstuvwxyz", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+)  # fmt: skip
 # A real hash to compare against when the account does not exist (same time either way).
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
@@ -28,9 +47,10 @@ class AuthError(DomainError):
 
 INVALID = _l("Wrong e-mail or password.")
 LOCKED = _l(
-    "Too many failed attempts. Sign-in is locked for 15 minutes; "
+    "Too many failed attempts. Sign-in for this account from here is locked for 15 minutes; "
     "ask an administrator if you forgot the password."
 )
+SLOW_DOWN = _l("Too many failed attempts from your network. Please try again in %(seconds)d s.")
 
 
 def normalize_email(email):
@@ -41,36 +61,116 @@ def user_by_email(email):
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def _failures(column, value, now):
-    return db.session.scalar(
-        select(func.count(LoginFailure.id)).where(
-            column == value, LoginFailure.at > now - FAILURE_WINDOW
-        )
-    )
+@dataclass(frozen=True)
+class Device:
+    """A browser that signed in to an account before (from its signed device cookie)."""
+
+    user_id: int
+    nonce: str
 
 
-def authenticate(email, password, *, ip, now):
-    """The user for these credentials, or AuthError (invalid or locked)."""
+@dataclass(frozen=True)
+class SignIn:
+    user: User
+    #: failed attempts on the account since its previous sign-in (shown as a warning)
+    failures_since_last: int
+    #: the browser's device nonce, to (re)issue its cookie
+    device_nonce: str
+
+
+def _count(*conditions):
+    return db.session.scalar(select(func.count(LoginFailure.id)).where(*conditions))
+
+
+def _address_wait(ip, since, now):
+    """How long an address must still wait before its next try (zero below the limit)."""
+    untrusted = (LoginFailure.ip == ip, LoginFailure.device.is_(None), LoginFailure.at > since)
+    failures = _count(*untrusted)
+    if failures < ADDRESS_FAILURES:
+        return timedelta(0)
+    last = db.session.scalar(select(func.max(LoginFailure.at)).where(*untrusted))
+    wait = min(timedelta(seconds=2 ** (failures - ADDRESS_FAILURES)), ADDRESS_MAX_WAIT)
+    return max(last + wait - now, timedelta(0))
+
+
+def authenticate(email, password, *, ip, now, device=None):
+    """A ``SignIn`` for these credentials, or AuthError (invalid, locked or slow_down).
+
+    ``device``: the browser's verified device cookie, if any. The limits are checked before
+    the password, so a locked pair learns nothing about it.
+    """
     email = normalize_email(email)[:254]
     ip = (ip or "unknown")[:64]
-    if (
-        _failures(LoginFailure.email, email, now) >= ACCOUNT_FAILURES
-        or _failures(LoginFailure.ip, ip, now) >= ADDRESS_FAILURES
-    ):
-        raise AuthError("locked", LOCKED)
     user = user_by_email(email)
+    trusted = device if device and user and device.user_id == user.id else None
+    since = now - FAILURE_WINDOW
+    if trusted:
+        if _count(LoginFailure.device == trusted.nonce, LoginFailure.at > since) >= PAIR_FAILURES:
+            raise AuthError("locked", LOCKED)
+    else:
+        pair = (LoginFailure.email == email, LoginFailure.ip == ip, LoginFailure.device.is_(None))
+        if _count(*pair, LoginFailure.at > since) >= PAIR_FAILURES:
+            raise AuthError("locked", LOCKED)
+        wait = _address_wait(ip, since, now)
+        if wait:
+            raise AuthError("slow_down", SLOW_DOWN, seconds=max(int(wait.total_seconds()), 1))
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and valid and user.is_active):
-        db.session.add(LoginFailure(email=email, ip=ip, at=now))
+        db.session.add(
+            LoginFailure(email=email, ip=ip, at=now, device=trusted.nonce if trusted else None)
+        )
+        if user is not None:
+            audit.record(None, "user.sign_in_failed", user, label=user.email,
+                         after={"ip": ip, "trusted_browser": bool(trusted)})  # fmt: skip
         raise AuthError("invalid", INVALID)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    earlier = [LoginFailure.email == email]
+    if user.last_login_at is not None:
+        earlier.append(LoginFailure.at > user.last_login_at)
+    failures = _count(*earlier)
+    # This pair and this browser start again; failures from other addresses keep counting.
+    db.session.execute(
+        delete(LoginFailure).where(
+            LoginFailure.email == email,
+            (LoginFailure.ip == ip) | (LoginFailure.device == (trusted.nonce if trusted else "")),
+        )
+    )
     user.last_login_at = now
-    return user
+    audit.record(user, "user.sign_in", user, label=user.email, after={"ip": ip})
+    return SignIn(user, failures, trusted.nonce if trusted else secrets.token_urlsafe(16))
 
 
-def check_password_rules(password):
-    if len(password or "") < MIN_PASSWORD:
-        raise AuthError("weak", _l("The password needs at least 10 characters."))
+@cache
+def _common_passwords():
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def _is_keyboard_run(password):
+    lowered = password.casefold()
+    for row in KEYBOARD_RUNS:
+        for line in (row * 3, row[::-1] * 3):
+            if lowered in line:
+                return True
+    return False
+
+
+def check_password_rules(password, email=""):
+    """At least 12 characters, not one character repeated, not a run of the keyboard or the
+    alphabet, not one of the 10 000 most common passwords (nor one of them with digits or
+    signs added at the end), not the e-mail. Checked when a password is set; older, shorter
+    ones keep working until they are changed."""
+    password = password or ""
+    lowered = password.casefold()
+    email = normalize_email(email)
+    if len(password) < MIN_PASSWORD:
+        raise AuthError("weak", _l("The password needs at least 12 characters."))
+    if len(set(lowered)) == 1 or _is_keyboard_run(password):
+        raise AuthError("weak", _l("The password is too easy to guess: it is a row of keys."))
+    base = lowered.rstrip("0123456789!@#$%^&*()_-+=.,?;: ")
+    if lowered in _common_passwords() or (len(base) >= 4 and base in _common_passwords()):
+        raise AuthError("weak", _l("This password is among the most common ones: choose another."))
+    if email and lowered in (email, email.partition("@")[0]):
+        raise AuthError("weak", _l("The password must not be the e-mail address."))
 
 
 def create_user(email, role, password, *, district=None, full_name="", by=None):
@@ -82,7 +182,7 @@ def create_user(email, role, password, *, district=None, full_name="", by=None):
         raise AuthError("exists", _l("A user with this e-mail already exists."))
     if (role == Role.district) != (district is not None):
         raise AuthError("district", _l("A district coordinator needs a district, others none."))
-    check_password_rules(password)
+    check_password_rules(password, email)
     user = User(
         email=email,
         role=role,
@@ -105,18 +205,26 @@ def _user_state(user):
     }
 
 
+def end_sessions(user):
+    """Every session cookie issued to the user so far stops working (sign-out, a new
+    password, deactivation): the cookie carries the version it was issued under."""
+    user.session_version += 1
+
+
 def set_active(user, active, *, by):
     before = _user_state(user)
     user.is_active_account = active
     if not active:
+        end_sessions(user)
         revoke_tokens(user, by=by)
     audit.record(by, "user.activate" if active else "user.deactivate", user,
                  before=before, after=_user_state(user), label=user.email)  # fmt: skip
 
 
 def set_password(user, password, *, by):
-    check_password_rules(password)
+    check_password_rules(password, user.email)
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
     audit.record(by, "user.password", user, label=user.email)
 
 

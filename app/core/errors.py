@@ -17,6 +17,11 @@ class DomainError(Exception):
         self.field = field
         self.details = details
 
+    @property
+    def text(self):
+        """The message for people, with its details filled in."""
+        return str(self.message % self.details) if self.details else str(self.message)
+
 
 ERROR_CODES = {
     400: "bad_request",

@@ -28,13 +28,20 @@ def test_wrong_password_is_refused_in_the_chosen_language(client, make_user):
     assert "Электрондық пошта немесе құпиясөз қате." in response.get_data(as_text=True)
 
 
-def test_an_account_is_locked_after_five_failures(client, make_user):
+def test_five_failures_lock_that_account_from_that_address_only(client, make_user):
     user = make_user("reception")
+    attacker = {"REMOTE_ADDR": "10.6.6.6"}
     for _ in range(5):
-        client.post("/login", data={"email": user.email, "password": "wrong"})
-    locked = client.post("/login?lang=ru", data={"email": user.email, "password": PASSWORD})
+        client.post("/login", data={"email": user.email, "password": "wrong"},
+                    environ_base=attacker)  # fmt: skip
+    locked = client.post("/login?lang=ru", data={"email": user.email, "password": PASSWORD},
+                         environ_base=attacker)  # fmt: skip
     assert locked.status_code == 401
     assert "15 минут" in locked.get_data(as_text=True)
+    # The person with the password, from their own address, is not stopped.
+    own = client.post("/login", data={"email": user.email, "password": PASSWORD},
+                      environ_base={"REMOTE_ADDR": "10.0.0.7"})  # fmt: skip
+    assert own.status_code == 302
 
 
 def test_lock_expires_and_success_clears_the_count(app_ctx, make_user):
@@ -47,10 +54,12 @@ def test_lock_expires_and_success_clears_the_count(app_ctx, make_user):
         auth.authenticate(user.email, PASSWORD, ip="10.0.0.1", now=now)
     assert exc.value.code == "locked"
     later = now + timedelta(minutes=16)
-    assert auth.authenticate(user.email, PASSWORD, ip="10.0.0.1", now=later).id == user.id
+    signed_in = auth.authenticate(user.email, PASSWORD, ip="10.0.0.1", now=later)
+    assert signed_in.user.id == user.id and signed_in.failures_since_last == 5
 
 
-def test_an_address_is_locked_after_twenty_failures(app_ctx, make_user):
+def test_an_address_under_attack_waits_longer_and_longer_but_is_never_locked(app_ctx,
+                                                                            make_user):  # fmt: skip
     user = make_user("reception")
     now = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
     for n in range(20):
@@ -58,8 +67,57 @@ def test_an_address_is_locked_after_twenty_failures(app_ctx, make_user):
             auth.authenticate(f"guess{n}@office.kz", "x", ip="10.9.9.9", now=now)
     with pytest.raises(auth.AuthError) as exc:
         auth.authenticate(user.email, PASSWORD, ip="10.9.9.9", now=now)
-    assert exc.value.code == "locked"
-    assert auth.authenticate(user.email, PASSWORD, ip="10.9.9.8", now=now)
+    assert exc.value.code == "slow_down" and exc.value.details == {"seconds": 1}
+    # Each further failure doubles the wait (at most a minute) ...
+    moment = now
+    for n, wait in enumerate([1, 2, 4, 8, 16, 32, 60, 60]):
+        moment += timedelta(seconds=wait)
+        with pytest.raises(auth.AuthError) as exc:
+            auth.authenticate(f"more{n}@office.kz", "x", ip="10.9.9.9", now=moment)
+        assert exc.value.code == "invalid"
+    # ... and whoever has the password gets in once it has passed.
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(user.email, PASSWORD, ip="10.9.9.9", now=moment)
+    signed_in = auth.authenticate(user.email, PASSWORD, ip="10.9.9.9",
+                                  now=moment + timedelta(seconds=60))  # fmt: skip
+    assert signed_in.user.id == user.id
+    # Another address never waited at all.
+    assert auth.authenticate(user.email, PASSWORD, ip="10.9.9.8", now=now).user.id == user.id
+
+
+def test_a_trusted_browser_signs_in_even_from_an_address_under_attack(client, make_user):
+    user = make_user("admin")
+    office = {"REMOTE_ADDR": "10.1.1.1"}
+    first = client.post("/login", data={"email": user.email, "password": PASSWORD},
+                        environ_base=office)  # fmt: skip
+    assert first.status_code == 302 and "device=" in " ".join(first.headers.getlist("Set-Cookie"))
+    client.post("/logout", environ_base=office)
+    # Someone behind the same NAT guesses the admin's password, without the device cookie.
+    attacker = client.application.test_client()
+    for _ in range(30):
+        attacker.post("/login", data={"email": user.email, "password": "guess"},
+                      environ_base=office)  # fmt: skip
+    assert attacker.post("/login", data={"email": user.email, "password": PASSWORD},
+                         environ_base=office).status_code == 401  # fmt: skip
+    again = client.post("/login?lang=ru", data={"email": user.email, "password": PASSWORD},
+                        environ_base=office, follow_redirects=True)  # fmt: skip
+    assert again.status_code == 200
+    # The attacker's pair was locked after five tries; those five are reported.
+    assert "5 неудачных попыток входа" in again.get_data(as_text=True)
+
+
+def test_failed_attempts_are_audited_and_reported_at_the_next_sign_in(client, make_user):
+    user = make_user("reception")
+    for _ in range(3):
+        client.post("/login", data={"email": user.email, "password": "nope"},
+                    environ_base={"REMOTE_ADDR": "10.2.2.2"})  # fmt: skip
+    response = client.post("/login?lang=ru", data={"email": user.email, "password": PASSWORD},
+                           follow_redirects=True)  # fmt: skip
+    assert "3 неудачные попытки входа с вашего прошлого входа." in response.get_data(as_text=True)
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == user.id)
+    ).all()
+    assert actions.count("user.sign_in_failed") == 3 and actions.count("user.sign_in") == 1
 
 
 def test_a_deactivated_user_cannot_sign_in_and_loses_the_session(client, make_user):
