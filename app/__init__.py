@@ -15,6 +15,12 @@ def create_app(config=None):
     app.config.from_mapping(settings.from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    proxies = app.config["TRUSTED_PROXY_COUNT"]
+    if proxies:
+        # The client's address and scheme as the proxies in front of us saw them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     from .core import converters, errors, i18n, security
 

@@ -12,12 +12,34 @@ def _bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+MIN_SECRET_KEY = 32
+
+
+def _refuse(variable, what):
+    raise RuntimeError(f"APP_ENV=production needs {variable}: {what}")
+
+
+def _production_checks():
+    """Refuse to start in production without what a real deployment must set."""
+    key = os.environ.get("SECRET_KEY", "")
+    if len(key) < MIN_SECRET_KEY:
+        _refuse("SECRET_KEY", f"a random secret of at least {MIN_SECRET_KEY} characters, e.g. "
+                "from `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")  # fmt: skip
+    if not os.environ.get("PUBLIC_BASE_URL"):
+        _refuse("PUBLIC_BASE_URL", "the site's public address, e.g. https://kun.karaganda.kz "
+                "(every link in mail and calendar files is built from it)")  # fmt: skip
+    if not os.environ.get("RATELIMIT_STORAGE_URI"):
+        _refuse("RATELIMIT_STORAGE_URI", "where rate-limit counters live, e.g. "
+                "redis://127.0.0.1:6379/0 (in-memory counters are per worker process: with "
+                "several workers or servers the limits would not hold)")  # fmt: skip
+
+
 def _secret_key(instance_path, production):
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
     if production:
-        raise RuntimeError("SECRET_KEY must be set when APP_ENV=production")
+        _refuse("SECRET_KEY", "a random secret of at least 32 characters")
     # A laptop keeps one generated key so sessions survive restarts.
     path = Path(instance_path) / "secret_key"
     if not path.exists():
@@ -42,6 +64,8 @@ def _database_url(instance_path):
 def from_environment(instance_path):
     """The settings of DESIGN.md §6, with laptop defaults."""
     production = os.environ.get("APP_ENV", "development") == "production"
+    if production:
+        _production_checks()
     return {
         "APP_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(instance_path, production),
@@ -60,6 +84,11 @@ def from_environment(instance_path):
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "civic-day"),
+        #: bookings of one Day from one address, and bookings of one phone (any Day)
+        "BOOKING_DAY_LIMIT": os.environ.get("BOOKING_DAY_LIMIT", "3 per hour"),
+        "BOOKING_PHONE_LIMIT": os.environ.get("BOOKING_PHONE_LIMIT", "5 per day"),
+        #: reverse proxies in front of the app (nginx: 1); 0 ignores X-Forwarded-For
+        "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

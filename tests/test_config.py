@@ -37,8 +37,77 @@ def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path, url):
     )
 
 
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "x" * 50,
+    "PUBLIC_BASE_URL": "https://kun.karaganda.kz",
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+}
+
+
+def production(monkeypatch, **changes):
+    for name, value in {**PRODUCTION, **changes}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 50)
+    production(monkeypatch)
     settings = config.from_environment(str(tmp_path))
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "named", "advice"),
+    [
+        ({"SECRET_KEY": "short-but-set"}, "SECRET_KEY", "at least 32 characters"),
+        ({"SECRET_KEY": None}, "SECRET_KEY", "at least 32 characters"),
+        ({"PUBLIC_BASE_URL": None}, "PUBLIC_BASE_URL", "https://"),
+        ({"RATELIMIT_STORAGE_URI": None}, "RATELIMIT_STORAGE_URI", "redis://"),
+    ],
+)
+def test_production_refuses_to_start_without_its_settings(monkeypatch, tmp_path, changes, named,
+                                                           advice):  # fmt: skip
+    production(monkeypatch, **changes)
+    with pytest.raises(RuntimeError) as exc:
+        config.from_environment(str(tmp_path))
+    assert named in str(exc.value) and advice in str(exc.value)
+
+
+def test_production_headers(monkeypatch, tmp_path):
+    from app import create_app
+
+    production(monkeypatch)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    response = app.test_client().get("/privacy?lang=kk")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_the_proxy_setting(monkeypatch, tmp_path):
+    from flask import request
+
+    from app import create_app
+
+    monkeypatch.setenv("TRUSTED_PROXY_COUNT", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+
+    @app.get("/_addr")
+    def addr():
+        return f"{request.remote_addr} {request.scheme}"
+
+    seen = app.test_client().get(
+        "/_addr", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    )
+    assert seen.get_data(as_text=True) == "203.0.113.7 https"
+    monkeypatch.setenv("TRUSTED_PROXY_COUNT", "0")
+    plain = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    plain.add_url_rule("/_addr", view_func=addr)
+    assert (
+        plain.test_client()
+        .get("/_addr", headers={"X-Forwarded-For": "203.0.113.7"})
+        .get_data(as_text=True)
+        == "127.0.0.1 http"
+    )

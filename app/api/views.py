@@ -9,8 +9,10 @@ from werkzeug.datastructures import MultiDict
 
 from app.auth.access import DESK, STAFF, api_roles, api_user
 from app.auth.models import Role
+from app.bookings import limits as booking_limits
 from app.bookings import services as bookings
 from app.bookings.forms import VisitorForm
+from app.core import limits
 from app.core.db import utcnow
 from app.core.errors import json_error
 from app.core.i18n import LOCAL_TZ, current_language
@@ -19,7 +21,7 @@ from app.days import services as days
 from app.days.models import Slot
 from app.districts import services as districts
 from app.districts.forms import DelegateForm
-from app.extensions import db, limiter
+from app.extensions import db
 from app.reception import services as desk
 from app.registry import exports as registry_exports
 from app.registry import services as registry
@@ -139,7 +141,7 @@ def booking_json(booking):
 
 
 @bp.post("/bookings")
-@limiter.limit(bookings.BOOKING_LIMIT)
+@limits.shared("book", limits.BOOK)
 def create_booking():
     body, error = json_body()
     if error:
@@ -171,8 +173,10 @@ def create_booking():
     if slot is None:
         return json_error(404, "not_found")
     language = body.get("language") or current_language()
+    visitor = form.visitor(language)
     try:
-        booking = bookings.book_slot(slot, form.visitor(language), now=utcnow())
+        booking_limits.check(slot.day_id, visitor.phone, request.remote_addr)
+        booking = bookings.book_slot(slot, visitor, now=utcnow())
         # Built before the commit, which would expire both rows and read them again.
         answer = {
             "code": booking.code,
@@ -183,7 +187,8 @@ def create_booking():
         db.session.commit()
     except bookings.BookingError as exc:
         db.session.rollback()
-        return json_error(409, exc.code)
+        return json_error(429 if exc.code == "rate_limited" else 409, exc.code)
+    booking_limits.count(slot.day_id, visitor.phone, request.remote_addr)
     return jsonify(answer), 201
 
 
@@ -200,7 +205,7 @@ def get_booking(code):
 
 
 @bp.delete("/bookings/<code>")
-@limiter.limit(bookings.BOOKING_LIMIT)
+@limits.shared("change", limits.CHANGE)
 def delete_booking(code):
     booking = _booking_from_header(code)
     try:

@@ -34,8 +34,6 @@ CODE_ALPHABET = "ACDEFHJKMNPRTWXY3479"
 CODE_LENGTH = 6
 BOOKING_OPENS_DAYS = 30
 PRIVACY_VERSION = "2026-11"
-#: booking, cancel and move requests per address (Flask-Limiter)
-BOOKING_LIMIT = "10 per minute"
 
 
 class BookingError(DomainError):

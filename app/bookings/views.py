@@ -12,13 +12,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from app.core import limits
 from app.core.db import utcnow
 from app.core.i18n import current_language
 from app.core.urls import public_url
 from app.days import services as days
 from app.days.models import Slot
-from app.extensions import db, limiter
+from app.extensions import db
 
+from . import limits as booking_limits
 from . import services
 from .facts import BookingFacts
 from .forms import BookingForm, CancelForm, MoveForm
@@ -32,7 +34,7 @@ def _slot_choices(slots):
 
 
 @bp.route("/days/<isodate:on>", methods=["GET", "POST"])
-@limiter.limit(services.BOOKING_LIMIT, methods=["POST"])
+@limits.shared("book", limits.BOOK, methods=["POST"])
 def day(on):
     day = days.day_by_date(on)
     if day is None:
@@ -46,9 +48,12 @@ def day(on):
         if form.is_bot():
             abort(400)
         slot = db.session.get(Slot, form.slot_id.data)
+        visitor = form.visitor(current_language())
         try:
-            booking = services.book_slot(slot, form.visitor(current_language()), now=now)
+            booking_limits.check(day.id, visitor.phone, request.remote_addr)
+            booking = services.book_slot(slot, visitor, now=now)
             db.session.commit()
+            booking_limits.count(day.id, visitor.phone, request.remote_addr)
         except services.BookingError as exc:
             db.session.rollback()
             form.slot_id.errors = list(form.slot_id.errors)
@@ -131,7 +136,7 @@ def booking_ics(code):
 
 
 @bp.post("/bookings/<code>/cancel")
-@limiter.limit(services.BOOKING_LIMIT)
+@limits.shared("change", limits.CHANGE)
 def cancel(code):
     form = CancelForm()
     booking = _booking_or_404(code, form.token.data)
@@ -149,7 +154,7 @@ def cancel(code):
 
 
 @bp.post("/bookings/<code>/move")
-@limiter.limit(services.BOOKING_LIMIT)
+@limits.shared("change", limits.CHANGE)
 def move(code):
     form = MoveForm()
     booking = _booking_or_404(code, form.token.data)

@@ -29,8 +29,9 @@ def remember_language(response):
     chosen = g.get("lang_chosen")
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:
         response.set_cookie(
-            LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
-        )
+            LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )  # fmt: skip
     return response
 
 

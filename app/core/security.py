@@ -1,5 +1,8 @@
 """Security headers on every response."""
 
+from flask import current_app, request
+from flask_login import current_user
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -7,8 +10,32 @@ CSP = (
 )
 
 
+#: pages and answers that hold one person's data without a staff sign-in (the private link)
+PRIVATE_ENDPOINTS = {
+    "bookings.manage", "bookings.booking_ics", "bookings.cancel", "bookings.move",
+    "registry.booking_proposal", "registry.status_page",
+}  # fmt: skip
+
+
+def holds_personal_data():
+    """Staff pages, the private links and authenticated API answers: never stored by a
+    browser or a proxy cache."""
+    if request.endpoint == "static":
+        return False
+    return (
+        request.endpoint in PRIVATE_ENDPOINTS
+        or "Authorization" in request.headers
+        or "X-Manage-Token" in request.headers
+        or current_user.is_authenticated
+    )
+
+
 def security_headers(response):
     headers = response.headers
+    if current_app.config["APP_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if holds_personal_data():
+        headers["Cache-Control"] = "no-store"
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -239,9 +239,22 @@ def _tell_initiator(proposal, event):
     )
 
 
+#: proposals a visitor may attach to one booking themselves (the desk and the office may
+#: record more for them)
+VISITOR_PROPOSALS = 5
+TOO_MANY = _l("No more proposals can be attached to this booking. Bring the others to the Day.")
+
+
 def create_proposal(draft, *, origin, now, booking=None, by=None):
     """Record an entry, number it in the right registry and tell the initiator."""
     from app.districts.models import District
+
+    if booking is not None and by is None:
+        attached = db.session.scalar(
+            select(func.count(Proposal.id)).where(Proposal.booking_id == booking.id)
+        )
+        if attached >= VISITOR_PROPOSALS:
+            raise RegistryError("too_many", TOO_MANY)
 
     district = db.session.get(District, draft.district_id)
     proposal = Proposal(

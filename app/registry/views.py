@@ -21,6 +21,7 @@ from app.auth.access import DESK, staff_required
 from app.auth.models import Role
 from app.bookings import services as bookings
 from app.bookings.models import Booking, Category
+from app.core import limits
 from app.core.db import utcnow
 from app.core.i18n import current_language, localized
 from app.days import services as days
@@ -283,6 +284,7 @@ def desk_proposal(on, booking_id):
 
 
 @bp.route("/bookings/<code>/proposal", methods=["GET", "POST"])
+@limits.shared("proposal", limits.PROPOSAL, methods=["POST"])
 def booking_proposal(code):
     token = request.values.get("token", "")
     booking = bookings.booking_for_token(code, token)
@@ -290,14 +292,19 @@ def booking_proposal(code):
         abort(404)
     form = _form_for_booking(booking, staff=False)
     if form.validate_on_submit():
-        proposal = services.create_proposal(
-            form.draft(booking.language), origin=Origin.booking, booking=booking, now=utcnow()
-        )
-        db.session.commit()
-        flash(_("Proposal registered as %(number)s.", number=proposal.number), "success")
-        return redirect(
-            url_for("registry.status_page", number=proposal.number, token=proposal.status_token)
-        )
+        try:
+            proposal = services.create_proposal(
+                form.draft(booking.language), origin=Origin.booking, booking=booking, now=utcnow()
+            )
+            db.session.commit()
+        except services.RegistryError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.text)
+        else:
+            flash(_("Proposal registered as %(number)s.", number=proposal.number), "success")
+            return redirect(
+                url_for("registry.status_page", number=proposal.number, token=proposal.status_token)
+            )
     status = 422 if request.method == "POST" else 200
     return render_template(
         "registry/form.html", form=form, proposal=None, staff=False, booking=booking, token=token
