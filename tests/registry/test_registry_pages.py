@@ -128,6 +128,16 @@ def test_review_with_reason_and_a_refused_transition(client, make_user, make_pro
     assert "&lt;i&gt;не по программе&lt;/i&gt;" in page
 
 
+def test_an_entry_shows_its_funding_as_the_list_does(client, make_user, make_proposal):
+    proposal = make_proposal(funding_amount=Decimal("1500000"))
+    make_proposal(funding_amount=Decimal("2500.50"))
+    sign_in(client, make_user("admin"))
+    detail = client.get(f"/registry/{proposal.number}").get_data(as_text=True)
+    listing = client.get("/registry/").get_data(as_text=True)
+    assert "1\u00a0500\u00a0000\u00a0₸" in detail and "1500000" not in detail
+    assert "1\u00a0500\u00a0000\u00a0₸" in listing and "2\u00a0500,50\u00a0₸" in listing
+
+
 def test_the_xlsx_has_one_row_per_entry_and_the_form_headers(client, make_user, make_proposal):
     for n in range(3):
         make_proposal(title=f"=cmd|{n}", funding_amount=Decimal(n * 1000))
