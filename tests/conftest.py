@@ -393,3 +393,66 @@ def make_proposal(app_ctx):
         return proposal
 
     return make
+
+
+# --- a world for tests that walk every page ------------------------------------------------
+
+
+@pytest.fixture
+def world(app_ctx, make_user, make_booking, make_proposal):
+    """Rows for every page to show: a Day three days ahead (booking open) with a booking,
+    a visitor who arrived (with a visit note), a walk-in and a nura delegate; a staff user of
+    each role (the district user's district is nura); a nura entry of the registry with
+    funding, a review step and a note, and one attached to the booking; a quota change."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from app.bookings.models import Category, DelegateRole, Topic
+    from app.core.db import utcnow
+    from app.districts import services as districts
+    from app.reception import services as desk
+    from app.registry import services as registry
+    from app.registry.models import Origin, Status
+
+    now = utcnow()
+    day = days.new_day(days.today_local(now) + timedelta(days=3))
+    db.session.add(day)
+    db.session.commit()
+    users = {role: make_user(role) for role in ("reception", "district", "admin")}
+    nura = districts.district_by_code("nura")
+    booking = make_booking(day.slots[0], now=now, topic=Topic.proposal)
+    arrived = make_booking(day.slots[1], now=now, full_name="Мурат Ержанов", district_id=nura.id)
+    desk.check_in(arrived, day=day, by=users["reception"], now=now)
+    desk.add_note(arrived, "Обсудили проект", "Позвонить", by=users["reception"])
+    walk_in = desk.register_walk_in(
+        day,
+        desk.WalkIn(full_name="Ерлан Сапаров", category=Category.business, topic=Topic.problem,
+                    organization="ТОО «Қадам»", district_id=nura.id),
+        by=users["reception"],
+        now=now,
+    )  # fmt: skip
+    delegate = districts.register_delegate(
+        day,
+        nura,
+        districts.DelegatePerson(full_name="Аян Нурланов", phone="+77015550001",
+                                 role=DelegateRole.npo, position="аким села"),
+        now=now,
+        by=users["district"],
+    )  # fmt: skip
+    districts.set_quota(nura, 2, 3, today=days.today_local(now), by=users["admin"])
+    db.session.commit()
+    proposal = make_proposal(district="nura", funding_amount=Decimal("1500000"), by=users["admin"])
+    registry.change_status(proposal, Status.under_review, now=now, by=users["admin"])
+    registry.add_note(proposal, "Уточнить смету", now=now, by=users["admin"])
+    db.session.commit()
+    attached = make_proposal(district="nura", origin=Origin.booking, booking=booking)
+    return {
+        "day": day,
+        "booking": booking,
+        "arrived": arrived,
+        "walk_in": walk_in,
+        "delegate": delegate,
+        "users": users,
+        "proposal": proposal,
+        "attached": attached,
+    }

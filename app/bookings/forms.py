@@ -1,10 +1,10 @@
 """The booking form (pages) and the same rules for the API's JSON."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
 from app.districts.services import active_districts
 
@@ -46,7 +46,7 @@ class EmailAddress:
             raise ValidationError(_l("Invalid e-mail address.")) from None
 
 
-class VisitorForm(FlaskForm):
+class VisitorForm(Form):
     """Who comes and why; shared by the booking page and POST /api/bookings."""
 
     full_name = StringField(
@@ -54,11 +54,10 @@ class VisitorForm(FlaskForm):
         filters=[_strip],
         validators=[DataRequired(REQUIRED), Length(max=NAME_MAX)],
     )
-    category = SelectField(
+    category = ChoiceField(
         _l("I come as"),
         choices=[(c.value, c.title) for c in PUBLIC_CATEGORIES],
-        default=Category.citizen.value,
-        validators=[InputRequired(REQUIRED)],
+        message=REQUIRED,
     )
     organization = StringField(
         _l("Organisation"),
@@ -139,10 +138,10 @@ class BookingForm(VisitorForm):
     slot_id = RadioField(_l("Time"), coerce=int, validators=[InputRequired(_l("Choose a time."))])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     token = HiddenField()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     token = HiddenField()
-    slot_id = SelectField(_l("New time"), coerce=int, validators=[InputRequired(REQUIRED)])
+    slot_id = ChoiceField(_l("New time"), coerce=int, message=_l("Choose a time."))

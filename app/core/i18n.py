@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 LOCAL_TZ = ZoneInfo("Asia/Almaty")
 LANG_COOKIE = "lang"
@@ -58,6 +58,13 @@ def local_time(moment):
     return format_datetime(moment, "HH:mm")
 
 
+def tenge(amount):
+    """Money in tenge with the language's digit groups, e.g. «1 500 000 ₸»; tiyn only when
+    there are any («1 500 000,50 ₸»)."""
+    whole = amount == int(amount)
+    return format_decimal(amount, "#,##0" if whole else "#,##0.00") + "\u00a0₸"
+
+
 def lang_url(code):
     """This page in another language (the choice is then remembered)."""
     args = request.args.to_dict()
@@ -76,4 +83,5 @@ def init_app(app):
         day_date=day_date,
         local_time=local_time,
         to_local=to_local,
+        tenge=tenge,
     )

@@ -1,14 +1,15 @@
 """The admin's form for one Day."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.core.forms import Form
 
 REQUIRED = _l("Required field.")
 
 
-class DayForm(FlaskForm):
+class DayForm(Form):
     date = DateField(_l("Date"), validators=[InputRequired(REQUIRED)])
     opens = TimeField(_l("Opens at"), validators=[InputRequired(REQUIRED)])
     closes = TimeField(_l("Closes at"), validators=[InputRequired(REQUIRED)])

@@ -1,7 +1,6 @@
 """Forms of the coordinator's area and the quota settings."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -13,11 +12,12 @@ from wtforms.validators import (
 
 from app.bookings.forms import EmailAddress, PhoneNumber
 from app.bookings.models import DELEGATE_ROLE_TITLES, DelegateRole
+from app.core.forms import ChoiceField, Form
 
 REQUIRED = _l("Required field.")
 
 
-class DelegateForm(FlaskForm):
+class DelegateForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     position = StringField(_l("Position"), validators=[DataRequired(REQUIRED), Length(max=200)])
     organization = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
@@ -25,7 +25,7 @@ class DelegateForm(FlaskForm):
                                                   PhoneNumber()],
                         render_kw={"inputmode": "tel"})  # fmt: skip
     email = StringField(_l("E-mail (optional)"), validators=[Length(max=254), EmailAddress()])
-    role = SelectField(
+    role = ChoiceField(
         _l("Sent as"), choices=[(r.value, DELEGATE_ROLE_TITLES[r]) for r in DelegateRole]
     )
     slot_id = SelectField(_l("Time"), coerce=int, validate_choice=False)
@@ -44,7 +44,7 @@ class DelegateForm(FlaskForm):
         )
 
 
-class QuotaForm(FlaskForm):
+class QuotaForm(Form):
     delegate_min = IntegerField(
         _l("Minimum"), validators=[InputRequired(REQUIRED), NumberRange(0, 20)]
     )

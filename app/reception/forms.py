@@ -1,19 +1,19 @@
 """Desk forms: the search box, a walk-in, a visit note."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.bookings.forms import EmailAddress, PhoneNumber
 from app.bookings.models import CATEGORY_TITLES, Category, Topic
+from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
 from app.districts.services import active_districts
 
 REQUIRED = _l("Required field.")
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     q = StringField(
         _l("Booking code, name or phone"),
         validators=[DataRequired(REQUIRED), Length(max=200)],
@@ -21,7 +21,7 @@ class SearchForm(FlaskForm):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = TextAreaField(
         _l("What was discussed"), validators=[DataRequired(REQUIRED), Length(max=5000)]
     )
@@ -30,16 +30,16 @@ class NoteForm(FlaskForm):
     )
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    category = SelectField(
+    category = ChoiceField(
         _l("Category"), choices=[(c.value, CATEGORY_TITLES[c]) for c in Category]
     )
     organization = StringField(_l("Organisation"), validators=[Length(max=200)])
     district = SelectField(_l("District or city"), validate_choice=False)
     phone = StringField(_l("Phone"), validators=[Length(max=40), PhoneNumber()])
     email = StringField(_l("E-mail (optional)"), validators=[Length(max=254), EmailAddress()])
-    topic = SelectField(_l("Topic"), choices=[(t.value, t.title) for t in Topic])
+    topic = ChoiceField(_l("Topic"), choices=[(t.value, t.title) for t in Topic])
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):

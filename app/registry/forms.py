@@ -1,7 +1,6 @@
 """The proposal form: public (a visitor attaching one) and staff (desk, district, office)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.bookings.forms import EmailAddress, PhoneNumber
+from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
 from app.districts.services import active_districts
 
@@ -35,21 +35,24 @@ def _block(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ProposalForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=_choices(Kind), default="project")
+class ProposalForm(Form):
+    # The defaults fill a field the JSON API leaves out; a page starts every select empty.
+    kind = ChoiceField(_l("Kind"), choices=_choices(Kind), default="project")
     title = StringField(
         _l("Title"), filters=[_text], validators=[DataRequired(REQUIRED), Length(max=300)]
     )
     description = TextAreaField(_l("Description"), filters=[_block], validators=[Length(max=10000)])
-    subprogram = SelectField(_l("Subprogram"), choices=_choices(Subprogram))
+    subprogram = ChoiceField(_l("Subprogram"), choices=_choices(Subprogram))
     special_project = SelectField(
         _l("Special project"),
         choices=[("", _l("— none —")), *_choices(SpecialProject)],
         default="",
     )
-    district = SelectField(_l("District or city"), validate_choice=False)
-    scale = SelectField(_l("It matters for"), choices=_choices(Scale), default="district")
-    initiator_type = SelectField(_l("Initiator"), choices=_choices(Initiator), default="citizen")
+    district = ChoiceField(
+        _l("District or city"), validate_choice=False, message=_l("Choose the district or city.")
+    )
+    scale = ChoiceField(_l("It matters for"), choices=_choices(Scale), default="district")
+    initiator_type = ChoiceField(_l("Initiator"), choices=_choices(Initiator), default="citizen")
     initiator_name = StringField(_l("Initiator's name or organisation"), filters=[_text],
                                  validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
     phone = StringField(_l("Phone"), validators=[Length(max=40), PhoneNumber()])
@@ -159,13 +162,15 @@ class ProposalForm(FlaskForm):
                 getattr(self, name).data = value.value if hasattr(value, "value") else value
 
 
-class StatusForm(FlaskForm):
-    status = SelectField(_l("New status"), choices=_choices(Status))
+class StatusForm(Form):
+    status = ChoiceField(
+        _l("New status"), choices=_choices(Status), message=_l("Choose the new status.")
+    )
     reason = TextAreaField(
         _l("Reason (for a rejection)"), validators=[Optional(), Length(max=5000)]
     )
     merged_into = StringField(_l("Merged into (number)"), validators=[Optional(), Length(max=20)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(_l("Note"), validators=[DataRequired(REQUIRED), Length(max=5000)])

@@ -171,7 +171,10 @@ def change_status(number):
     proposal = _proposal_or_404(number, change=True)
     form = StatusForm()
     if not form.validate():
-        abort(400)
+        if not form.status.errors:
+            abort(400)  # a missing CSRF token or an overlong text: no one's honest mistake
+        flash(form.status.errors[0], "error")
+        return redirect(url_for("registry.detail", number=proposal.number))
     try:
         services.change_status(
             proposal,

@@ -10,6 +10,7 @@ from app.auth.models import ApiToken, User
 from app.core.audit import AuditEntry
 from app.extensions import db
 from tests.conftest import PASSWORD, sign_in
+from tests.html import selected
 
 
 def test_sign_in_goes_to_the_desk_and_sets_safe_cookies(client, make_user):
@@ -206,3 +207,14 @@ def test_admin_creates_and_deactivates_users_in_the_office(client, make_user):
     assert [e.action for e in entries][-2:] == ["user.create", "user.deactivate"]
     assert entries[-1].before["active"] is True and entries[-1].after["active"] is False
     assert entries[-1].actor_id == admin.id
+
+
+def test_a_new_user_gets_no_role_the_admin_did_not_choose(client, make_user):
+    sign_in(client, make_user("admin"))
+    assert selected(client.get("/office/users").get_data(as_text=True), "role") == ""
+    response = client.post(
+        "/office/users", data={"email": "new@office.kz", "role": "", "password": "a long password"}
+    )
+    page = response.get_data(as_text=True)
+    assert 'id="role-error"' in page and "Выберите роль." in page
+    assert auth.user_by_email("new@office.kz") is None

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.bookings.models import Booking, BookingStatus
 from app.days.models import Slot
 from app.extensions import db
+from tests.html import selected
 
 DAY = date(2026, 12, 25)
 NOW = datetime(2026, 12, 20, 6, 0, tzinfo=UTC)
@@ -67,6 +68,8 @@ def test_book_then_see_the_receipt(client, day, at_now):
         ({"email": "not-an-address"}, "email", "Неверный адрес", "Электрондық пошта"),
         ({"consent": None}, "consent", "согласие", "келісім"),
         ({"category": "npo"}, "organization", "организацию", "ұйым"),
+        ({"category": ""}, "category", "Обязательное поле.", "Міндетті өріс."),
+        ({"category": None}, "category", "Обязательное поле.", "Міндетті өріс."),
         ({"full_name": "Я" * 20000}, "full_name", "", ""),
     ],
 )
@@ -131,6 +134,10 @@ def test_move_from_the_manage_link(client, day, at_now):
     code = response.location.split("/bookings/")[1].split("?")[0]
     page = client.get(response.location).get_data(as_text=True)
     assert f'value="{day.slots[4].id}"' in page
+    assert selected(page, "slot_id") == ""  # no time is proposed for the visitor
+    stay = client.post(f"/bookings/{code}/move", data={"token": token, "slot_id": ""})
+    assert "Выберите время." in client.get(stay.location).get_data(as_text=True)
+    assert db.session.scalars(select(Booking.slot_id)).one() == day.slots[0].id
     client.post(f"/bookings/{code}/move", data={"token": token, "slot_id": day.slots[4].id})
     booking = db.session.scalars(select(Booking)).one()
     assert booking.slot_id == day.slots[4].id

@@ -31,6 +31,7 @@ def test_book_in_kazakh_then_cancel(live_server, page):
     expect(page.locator("html")).to_have_attribute("lang", "kk")
     page.get_by_label("11:00–11:20").check()
     page.get_by_label("Т.А.Ә.").fill("Асқар Нұрланұлы")
+    page.get_by_label("Кім ретінде келесіз").select_option("citizen")  # nothing is preselected
     page.get_by_label("Телефон").fill("8 701 123 45 67")
     page.get_by_label("Бағдарламаның іске асырылу барысы").check()
     page.get_by_role("button", name="Жазылу").click()

@@ -43,6 +43,7 @@ def test_reception_records_a_proposal_and_the_office_finds_it(live_server, page,
     page.get_by_label("Подпрограмма").select_option("atameken")
     page.get_by_label("Спецпроект").select_option("tugan_zher")
     page.get_by_label("Район или город").select_option("osakarov")
+    page.get_by_label("Значение").select_option("district")  # nothing is preselected
     page.get_by_label("Дата проведения мероприятия").fill("2027-04-24")
     page.get_by_label("Благотворительность или меценатство").check()
     page.get_by_role("button", name="Сохранить").click()

@@ -12,6 +12,7 @@ from app.bookings.models import Booking, Category
 from app.districts import services
 from app.extensions import db
 from tests.conftest import sign_in
+from tests.html import selected
 
 DAY = date(2026, 12, 25)
 
@@ -54,10 +55,12 @@ def test_a_coordinator_registers_and_sees_on_track(client, day, make_user):
 def test_errors_beside_fields_and_duplicates(client, day, make_user):
     sign_in(client, make_user("district", district="nura"))
     url = f"/districts/nura/days/{DAY}?lang=kk"
-    bad = client.post(url, data=delegate_form(1, phone="12", position=""))
+    assert selected(client.get(url).get_data(as_text=True), "role") == ""
+    bad = client.post(url, data=delegate_form(1, phone="12", position="", role=""))
     assert bad.status_code == 422
     page = bad.get_data(as_text=True)
     assert 'id="phone-error"' in page and 'id="position-error"' in page
+    assert 'id="role-error"' in page and "Нұсқалардың бірін таңдаңыз." in page
     client.post(url, data=delegate_form(1))
     again = client.post(url, data=delegate_form(1, phone="8 701 999 99 99"))
     assert again.status_code == 422

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from app.bookings.models import BookingStatus
 from app.extensions import db
 from tests.conftest import sign_in
+from tests.html import selected
 
 DAY = date(2026, 12, 25)
 ON_THE_DAY = datetime(2026, 12, 25, 6, 30, tzinfo=UTC)  # 11:30 Almaty
@@ -103,6 +104,20 @@ def test_walk_in_form_and_counters(desk_client, day, make_booking):
     )
     assert bad.status_code == 422
     assert "district-error" in bad.get_data(as_text=True)
+
+
+def test_a_walk_in_s_category_and_topic_are_chosen_not_assumed(desk_client, day):
+    page = desk_client.get(f"/reception/{DAY}/walk-in").get_data(as_text=True)
+    assert (selected(page, "category"), selected(page, "topic")) == ("", "")
+    bad = desk_client.post(
+        f"/reception/{DAY}/walk-in", data={"full_name": "Без Записи", "category": "", "topic": ""}
+    )
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert 'id="category-error"' in page and 'id="topic-error"' in page
+    assert "Выберите один из вариантов." in page
+    counters = desk_client.get(f"/reception/{DAY}/counters.json").get_json()
+    assert counters["walk_ins"] == 0
 
 
 def test_walk_ins_without_phone_or_email_do_not_collide(desk_client, day):

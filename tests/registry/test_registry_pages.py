@@ -14,6 +14,7 @@ from app.registry import services as registry
 from app.registry.exports import COLUMNS
 from app.registry.models import Proposal, Registry, Scale, SpecialProject, Status
 from tests.conftest import sign_in
+from tests.html import selected
 
 
 @pytest.fixture(autouse=True)
@@ -126,6 +127,57 @@ def test_review_with_reason_and_a_refused_transition(client, make_user, make_pro
                 data={"status": "rejected", "reason": "<i>не по программе</i>"})  # fmt: skip
     page = client.get(f"/registry/{proposal.number}").get_data(as_text=True)
     assert "&lt;i&gt;не по программе&lt;/i&gt;" in page
+
+
+def test_an_empty_review_changes_nothing_and_says_why(client, make_user, make_proposal):
+    proposal = make_proposal()
+    sign_in(client, make_user("admin"))
+    page = client.get(f"/registry/{proposal.number}").get_data(as_text=True)
+    assert selected(page, "status") == ""  # not «объединено», the first allowed step
+    response = client.post(f"/registry/{proposal.number}/status", data={"status": ""})
+    assert response.status_code == 302
+    assert "Выберите новый статус." in client.get(response.location).get_data(as_text=True)
+    db.session.refresh(proposal)
+    assert proposal.status == Status.submitted and len(proposal.events) == 1
+
+
+def test_an_entry_shows_its_funding_as_the_list_does(client, make_user, make_proposal):
+    proposal = make_proposal(funding_amount=Decimal("1500000"))
+    make_proposal(funding_amount=Decimal("2500.50"))
+    sign_in(client, make_user("admin"))
+    detail = client.get(f"/registry/{proposal.number}").get_data(as_text=True)
+    listing = client.get("/registry/").get_data(as_text=True)
+    assert "1\u00a0500\u00a0000\u00a0₸" in detail and "1500000" not in detail
+    assert "1\u00a0500\u00a0000\u00a0₸" in listing and "2\u00a0500,50\u00a0₸" in listing
+
+
+def test_the_office_chooses_the_district_of_a_new_entry(client, make_user):
+    sign_in(client, make_user("admin"))
+    assert selected(client.get("/registry/new").get_data(as_text=True), "district") == ""
+    response = client.post("/registry/new", data=project_form(district=""))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="district-error"' in page and "Выберите район или город." in page
+    assert count() == 0
+    kazakh = client.post("/registry/new?lang=kk", data=project_form(district=None))
+    assert "Ауданды немесе қаланы таңдаңыз." in kazakh.get_data(as_text=True)
+    assert count() == 0
+
+
+@pytest.mark.parametrize(("district", "shown"), [("nura", "nura"), (None, "")])
+def test_a_visitor_s_proposal_takes_the_district_of_the_booking_or_none(
+    client, make_day, make_booking, district, shown
+):
+    from app.districts.services import district_by_code
+
+    day = make_day(date(2026, 12, 25))
+    where = district_by_code(district).id if district else None
+    booking = make_booking(day.slots[0], district_id=where)
+    url = f"/bookings/{booking.code}/proposal?token={booking.manage_token}"
+    assert selected(client.get(url).get_data(as_text=True), "district") == shown
+    refused = client.post(url, data=project_form(district=""))
+    assert refused.status_code == 422 and 'id="district-error"' in refused.get_data(as_text=True)
+    assert count() == 0
 
 
 def test_the_xlsx_has_one_row_per_entry_and_the_form_headers(client, make_user, make_proposal):

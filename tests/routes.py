@@ -1,0 +1,120 @@
+"""The URL map for tests that walk every route: who may open each one, and a URL for it
+that reaches the rows the ``world`` fixture (tests/conftest.py) seeds."""
+
+from flask import url_for
+from werkzeug.routing import AnyConverter, IntegerConverter
+
+from app.bookings.services import manage_token
+from app.registry.services import status_token
+
+PUBLIC = "public"
+DESK = {"admin", "reception"}
+ADMIN = {"admin"}
+STAFF = {"admin", "reception", "district"}
+
+ACCESS = {
+    "static": PUBLIC,
+    "days.index": PUBLIC,
+    "days.calendar_feed": PUBLIC,
+    "days.office_days": ADMIN,
+    "days.edit_day": ADMIN,
+    "bookings.day": PUBLIC,
+    "bookings.manage": PUBLIC,
+    "bookings.booking_ics": PUBLIC,
+    "bookings.cancel": PUBLIC,
+    "bookings.move": PUBLIC,
+    "bookings.privacy": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.users": ADMIN,
+    "auth.change_user": ADMIN,
+    "core.audit_log": ADMIN,
+    "reception.today": DESK,
+    "reception.desk": DESK,
+    "reception.scan": DESK,
+    "reception.change": DESK,
+    "reception.slot_no_shows": DESK,
+    "reception.add_note": DESK,
+    "reception.walk_in": DESK,
+    "reception.counters": DESK,
+    "reception.print_list": DESK,
+    "reception.export": DESK,
+    "api.list_days": PUBLIC,
+    "api.day_slots": PUBLIC,
+    "api.create_booking": PUBLIC,
+    "api.get_booking": PUBLIC,
+    "api.delete_booking": PUBLIC,
+    "api.openapi": PUBLIC,
+    "api.create_checkin": DESK,
+    "api.day_attendance": DESK,
+    "districts.home": {"admin", "district"},
+    "districts.district": {"admin", "district"},
+    "districts.day": {"admin", "district"},
+    "districts.cancel": {"admin", "district"},
+    "districts.replace": {"admin", "district"},
+    "districts.quotas": DESK,
+    "districts.quotas_xlsx": DESK,
+    "districts.quota_settings": ADMIN,
+    "api.day_quotas": STAFF,
+    "registry.index": {"admin", "district"},
+    "registry.export": {"admin", "district"},
+    "registry.new": {"admin", "district"},
+    "registry.detail": {"admin", "district"},
+    "registry.change_status": {"admin", "district"},
+    "registry.add_note": {"admin", "district"},
+    "registry.edit": {"admin", "district"},
+    "registry.desk_proposal": DESK,
+    "registry.booking_proposal": PUBLIC,
+    "registry.status_page": PUBLIC,
+    "registry.report": {"admin", "district"},
+    "registry.report_xlsx": {"admin", "district"},
+    "api.registry_list": {"admin", "district"},
+    "api.registry_xlsx": {"admin", "district"},
+    "api.create_proposal": STAFF,
+    "api.change_proposal_status": {"admin", "district"},
+    "api.create_delegate": {"admin", "district"},
+}
+
+ROLES = ["anonymous", "reception", "district", "admin"]
+
+
+def roles_for(endpoint):
+    """The roles that may open a route (for a public one: the anonymous visitor)."""
+    allowed = ACCESS[endpoint]
+    return ["anonymous"] if allowed == PUBLIC else [r for r in ROLES if r in allowed]
+
+
+def url_for_rule(app, rule, world):
+    """A URL of ``rule`` whose arguments name the world's rows (the district user's own
+    district, the Day, its booking, the entry), with the private token a public page needs."""
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        if name == "on":
+            values[name] = world["day"].date
+        elif name == "booking_id" and rule.endpoint.startswith("districts."):
+            values[name] = world["delegate"].id
+        elif name == "booking_id":
+            values[name] = world["booking"].id
+        elif name == "slot_id":
+            values[name] = world["day"].slots[0].id
+        elif name == "user_id":
+            values[name] = world["users"]["district"].id
+        elif name == "code" and rule.endpoint.startswith("districts."):
+            values[name] = "nura"  # the district user's own district
+        elif name == "code":
+            values[name] = world["booking"].code
+        elif name == "number":
+            values[name] = world["proposal"].number
+        elif isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0] if hasattr(converter, "items") else None
+        elif isinstance(converter, IntegerConverter):
+            values[name] = 1
+        else:
+            values[name] = "x"
+    if rule.endpoint in ("bookings.manage", "bookings.booking_ics", "registry.booking_proposal"):
+        values["token"] = manage_token(world["booking"].code)
+    elif rule.endpoint == "registry.status_page":
+        values["token"] = status_token(world["proposal"].id)
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
