@@ -74,10 +74,11 @@ def create_app(config=None):
     csrf.exempt(api_bp)
 
     from .auth.cli import users_cli
-    from .bookings.cli import privacy_cli, reminders_cli
+    from .bookings.cli import reminders_cli
     from .core.cli import outbox_cli
     from .days.cli import days_cli
     from .districts.cli import quotas_cli, seed
+    from .office.cli import privacy_cli
 
     app.cli.add_command(days_cli)
     app.cli.add_command(seed)

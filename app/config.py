@@ -61,6 +61,15 @@ def _database_url(instance_path):
     return url
 
 
+def _retention_months():
+    months = int(os.environ.get("PRIVACY_RETENTION_MONTHS", "36"))
+    if months < 12:
+        raise RuntimeError(
+            "PRIVACY_RETENTION_MONTHS must be at least 12 (the privacy notice promises 36)"
+        )
+    return months
+
+
 def from_environment(instance_path):
     """The settings of DESIGN.md §6, with laptop defaults."""
     production = os.environ.get("APP_ENV", "development") == "production"
@@ -87,6 +96,8 @@ def from_environment(instance_path):
         #: bookings of one Day from one address, and bookings of one phone (any Day)
         "BOOKING_DAY_LIMIT": os.environ.get("BOOKING_DAY_LIMIT", "3 per hour"),
         "BOOKING_PHONE_LIMIT": os.environ.get("BOOKING_PHONE_LIMIT", "5 per day"),
+        #: months after a Day before its bookings' personal data is removed (minimum 12)
+        "PRIVACY_RETENTION_MONTHS": _retention_months(),
         #: reverse proxies in front of the app (nginx: 1); 0 ignores X-Forwarded-For
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": production,

@@ -486,6 +486,9 @@ def create_proposal():
     booking = None
     if body.get("booking_code"):
         booking = desk.booking_by_code(body["booking_code"])
+        if booking is not None and user.role == Role.district:
+            # Another district's visitor answers exactly as an unknown code.
+            booking = booking if booking.district_id == user.district_id else None
         if booking is None:
             return json_error(
                 422, "validation", fields={"booking_code": [str(_l("Unknown booking."))]}

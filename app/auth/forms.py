@@ -5,6 +5,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringF
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.core.forms import ChoiceField, Form
+from app.core.text import clean_name
 
 from .models import Role
 
@@ -19,7 +20,9 @@ class LoginForm(Form):
 
 class UserForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(REQUIRED), Length(max=254)])
-    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=200)])
+    full_name = StringField(
+        _l("Full name"), filters=[clean_name], validators=[Optional(), Length(max=200)]
+    )
     role = ChoiceField(
         _l("Role"), choices=[(r.value, r.title) for r in Role], message=_l("Choose the role.")
     )

@@ -17,17 +17,3 @@ def send():
     queued = queue_reminders(utcnow())
     db.session.commit()
     click.echo(f"reminders: {queued} queued")
-
-
-privacy_cli = AppGroup("privacy", help="Personal data.")
-
-
-@privacy_cli.command("purge")
-@click.option("--years", default=3, show_default=True, type=click.IntRange(1, 50))
-def purge(years):
-    """Remove the personal data of bookings of Days older than --years (run it monthly)."""
-    from .services import purge_personal_data
-
-    count = purge_personal_data(utcnow(), years=years)
-    db.session.commit()
-    click.echo(f"privacy: {count} booking(s) made anonymous")

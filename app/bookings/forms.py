@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
+from app.core.text import clean_name
 from app.districts.services import active_districts
 
 from . import services
@@ -51,7 +52,7 @@ class VisitorForm(Form):
 
     full_name = StringField(
         _l("Full name"),
-        filters=[_strip],
+        filters=[clean_name],
         validators=[DataRequired(REQUIRED), Length(max=NAME_MAX)],
     )
     category = ChoiceField(
@@ -61,7 +62,7 @@ class VisitorForm(Form):
     )
     organization = StringField(
         _l("Organisation"),
-        filters=[_strip],
+        filters=[clean_name],
         validators=[Length(max=NAME_MAX)],
         description=_l("Required for NPOs, businesses and parties."),
     )

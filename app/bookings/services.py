@@ -15,7 +15,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -373,40 +373,3 @@ def queue_reminders(now):
                    dedupe_key=f"reminder:{booking.id}:{booking.sequence}")  # fmt: skip
             queued += 1
     return queued
-
-
-def purge_personal_data(now, *, years=3):
-    """Strip names, phones, e-mails and messages from bookings of Days more than ``years``
-    ago (the privacy notice's promise); counts stay for the statistics. Returns how many."""
-    from app.core import audit
-    from app.reception.models import VisitNote
-
-    cutoff = now.astimezone(LOCAL_TZ).date().replace(year=now.astimezone(LOCAL_TZ).year - years)
-    old = (
-        select(Booking.id)
-        .join(Day, Day.id == Booking.day_id)
-        .where(Day.date < cutoff, Booking.full_name != ANONYMOUS)
-    )
-    ids = list(db.session.scalars(old))
-    if not ids:
-        return 0
-    db.session.execute(delete(VisitNote).where(VisitNote.booking_id.in_(ids)))
-    db.session.execute(
-        update(Booking)
-        .where(Booking.id.in_(ids))
-        .values(
-            full_name=ANONYMOUS,
-            phone=None,
-            email=None,
-            message=None,
-            organization=None,
-            position=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    audit.record(None, "privacy.purge", Booking(), after={"bookings": len(ids),
-                 "before": cutoff.isoformat()})  # fmt: skip
-    return len(ids)
-
-
-ANONYMOUS = "—"

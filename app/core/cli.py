@@ -9,8 +9,17 @@ outbox_cli = AppGroup("outbox", help="The mail outbox.")
 
 
 @outbox_cli.command("send")
-@click.option("--loop", is_flag=True, help="Keep running, checking every --interval seconds.")
+@click.option(
+    "--loop", is_flag=True, help="Keep running: drain the queue, then check every --interval s."
+)
 @click.option("--interval", default=10.0, show_default=True, help="Seconds between checks.")
-def send(loop, interval):
-    """Send due messages; a failure is retried later with back-off (1, 2, 4 … 60 min)."""
-    outbox.run(loop=loop, interval=interval, echo=click.echo)
+@click.option("--batch", default=outbox.BATCH, show_default=True, type=click.IntRange(1, 1000),
+              help="Messages claimed at once (one SMTP connection per batch).")  # fmt: skip
+def send(loop, interval, batch):
+    """Send due messages; a failure is retried later with back-off (1, 2, 4 … 60 min).
+
+    Exits with status 1 when every message of the batch failed (SMTP down), printing what
+    failed, so cron or systemd can tell."""
+    delivery = outbox.run(loop=loop, interval=interval, batch=batch, echo=click.echo)
+    if delivery.failed and not delivery.sent:
+        raise SystemExit(1)

@@ -25,8 +25,36 @@ from app.extensions import db, mail
 from .db import UTCDateTime, utcnow
 
 MAX_ATTEMPTS = 12
-LEASE = timedelta(minutes=10)
+#: messages a worker claims at once (``flask outbox send --batch``)
+BATCH = 20
 RENDERERS = {}
+
+
+def lease():
+    """How long a claimed message is this worker's. It is renewed before each message is
+    sent, so it only has to outlast one slow delivery: each SMTP step may take up to
+    MAIL_TIMEOUT seconds (connect, greeting, TLS, login, MAIL, RCPT, DATA, the body, QUIT)."""
+    seconds = current_app.config.get("OUTBOX_LEASE_SECONDS")
+    if seconds:
+        return timedelta(seconds=seconds)
+    return max(timedelta(minutes=10), timedelta(seconds=current_app.config["MAIL_TIMEOUT"] * 20))
+
+
+class Delivery(tuple):
+    """(sent, failed) of one batch, with what failed as ``errors``."""
+
+    def __new__(cls, sent=0, failed=0, errors=()):
+        result = super().__new__(cls, (sent, failed))
+        result.errors = list(errors)
+        return result
+
+    @property
+    def sent(self):
+        return self[0]
+
+    @property
+    def failed(self):
+        return self[1]
 
 
 class OutboxStatus(enum.StrEnum):
@@ -104,7 +132,7 @@ def backoff(attempts):
 THREAD_WAIT = timedelta(seconds=30)
 
 
-def claim(now, limit=20):
+def claim(now, limit=BATCH):
     """Take due messages for this worker, committed as ``sending`` with a lease.
 
     The UPDATE re-checks that each row is still due, so of two workers (threads, nodes)
@@ -134,7 +162,7 @@ def claim(now, limit=20):
                     OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
                     OutboxMessage.next_attempt_at <= now,
                 )
-                .values(status=OutboxStatus.sending, next_attempt_at=now + LEASE)
+                .values(status=OutboxStatus.sending, next_attempt_at=now + lease())
                 .returning(OutboxMessage.id)
                 .execution_options(synchronize_session=False)
             )
@@ -192,18 +220,34 @@ class _Connection:
         self.smtp, self.opened = None, False
 
 
-def deliver(now=None, limit=20):
-    """Send what is due; returns (sent, failed). Safe to run on several nodes at once."""
+def _renew(ids):
+    """Extend this worker's lease on the messages it has still to send."""
+    if ids:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.sending)
+            .values(next_attempt_at=utcnow() + lease())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+
+
+def deliver(now=None, limit=BATCH):
+    """Send what is due; returns a ``Delivery`` (sent, failed). Safe to run on several nodes
+    at once: a message is claimed by one worker, whose lease is renewed message by message,
+    so a slow SMTP server never lets a second worker send it again."""
     now = now or utcnow()
     ids = claim(now, limit)
     if not ids:
-        return 0, 0
+        return Delivery()
     sent = failed = 0
+    errors = []
     previous_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 30))
     connection = _Connection()
     try:
-        for message_id in ids:
+        for position, message_id in enumerate(ids):
+            _renew(ids[position:])
             message = db.session.get(OutboxMessage, message_id)
             if message is None or message.status != OutboxStatus.sending:
                 continue
@@ -227,6 +271,7 @@ def deliver(now=None, limit=20):
                     message.status = OutboxStatus.pending
                     message.next_attempt_at = utcnow() + backoff(message.attempts)
                 failed += 1
+                errors.append((message.id, message.kind, message.attempts, message.last_error))
             else:
                 message.status = OutboxStatus.sent
                 message.sent_at = utcnow()
@@ -237,15 +282,19 @@ def deliver(now=None, limit=20):
     finally:
         connection.close()
         socket.setdefaulttimeout(previous_timeout)
-    return sent, failed
+    return Delivery(sent, failed, errors)
 
 
-def run(loop=False, interval=10.0, echo=print):
+def run(loop=False, interval=10.0, batch=BATCH, echo=print):
+    """Deliver batch after batch until nothing is due; with ``loop``, then wait ``interval``
+    seconds and start again. Returns the last batch's Delivery."""
     while True:
-        sent, failed = deliver()
-        if sent or failed or not loop:
-            echo(f"outbox: {sent} sent, {failed} failed")
+        delivery = deliver(limit=batch)
+        if delivery.sent or delivery.failed or not loop:
+            echo(f"outbox: {delivery.sent} sent, {delivery.failed} failed")
+        for message_id, kind, attempts, error in delivery.errors:
+            echo(f"outbox: message {message_id} ({kind}) failed, attempt {attempts}: {error}")
         if not loop:
-            return sent, failed
-        if not (sent or failed):
+            return delivery
+        if not (delivery.sent or delivery.failed):
             time.sleep(interval)

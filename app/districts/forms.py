@@ -13,14 +13,18 @@ from wtforms.validators import (
 from app.bookings.forms import EmailAddress, PhoneNumber
 from app.bookings.models import DELEGATE_ROLE_TITLES, DelegateRole
 from app.core.forms import ChoiceField, Form
+from app.core.text import clean_name
 
 REQUIRED = _l("Required field.")
 
 
 class DelegateForm(Form):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    position = StringField(_l("Position"), validators=[DataRequired(REQUIRED), Length(max=200)])
-    organization = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    full_name = StringField(_l("Full name"), filters=[clean_name],
+                            validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
+    position = StringField(_l("Position"), filters=[clean_name],
+                           validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
+    organization = StringField(_l("Organisation"), filters=[clean_name],
+                               validators=[Optional(), Length(max=200)])  # fmt: skip
     phone = StringField(_l("Phone"), validators=[DataRequired(REQUIRED), Length(max=40),
                                                   PhoneNumber()],
                         render_kw={"inputmode": "tel"})  # fmt: skip

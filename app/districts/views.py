@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.auth.access import ADMIN, DESK, staff_required
 from app.auth.forms import ActionForm
 from app.auth.models import Role
-from app.bookings.models import Booking
+from app.bookings.models import Booking, Category
 from app.core.db import utcnow
 from app.core.i18n import current_language
 from app.days import services as days
@@ -120,8 +120,12 @@ def day(code, on):
 
 
 def _delegate_of(district, booking_id):
-    delegate = db.session.get(Booking, booking_id)
-    if delegate is None or delegate.district_id != district.id:
+    delegate = db.session.get(Booking, booking_id) if booking_id < 2**31 else None
+    if (
+        delegate is None
+        or delegate.district_id != district.id
+        or delegate.category != Category.delegate
+    ):
         abort(404)
     return delegate
 

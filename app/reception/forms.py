@@ -8,6 +8,7 @@ from app.bookings.forms import EmailAddress, PhoneNumber
 from app.bookings.models import CATEGORY_TITLES, Category, Topic
 from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
+from app.core.text import clean_name
 from app.districts.services import active_districts
 
 REQUIRED = _l("Required field.")
@@ -31,11 +32,13 @@ class NoteForm(Form):
 
 
 class WalkInForm(Form):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    full_name = StringField(_l("Full name"), filters=[clean_name],
+                            validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
     category = ChoiceField(
         _l("Category"), choices=[(c.value, CATEGORY_TITLES[c]) for c in Category]
     )
-    organization = StringField(_l("Organisation"), validators=[Length(max=200)])
+    organization = StringField(_l("Organisation"), filters=[clean_name],
+                               validators=[Length(max=200)])  # fmt: skip
     district = SelectField(_l("District or city"), validate_choice=False)
     phone = StringField(_l("Phone"), validators=[Length(max=40), PhoneNumber()])
     email = StringField(_l("E-mail (optional)"), validators=[Length(max=254), EmailAddress()])

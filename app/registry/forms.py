@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.bookings.forms import EmailAddress, PhoneNumber
 from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
+from app.core.text import clean_name
 from app.districts.services import active_districts
 
 from . import services
@@ -53,7 +54,7 @@ class ProposalForm(Form):
     )
     scale = ChoiceField(_l("It matters for"), choices=_choices(Scale), default="district")
     initiator_type = ChoiceField(_l("Initiator"), choices=_choices(Initiator), default="citizen")
-    initiator_name = StringField(_l("Initiator's name or organisation"), filters=[_text],
+    initiator_name = StringField(_l("Initiator's name or organisation"), filters=[clean_name],
                                  validators=[DataRequired(REQUIRED), Length(max=200)])  # fmt: skip
     phone = StringField(_l("Phone"), validators=[Length(max=40), PhoneNumber()])
     email = StringField(_l("E-mail (optional)"), validators=[Length(max=254), EmailAddress()])

@@ -333,6 +333,8 @@ def change_status(proposal, to, *, now, reason=None, merged_into=None, by=None):
         if not merged_into:
             raise RegistryError("validation", TARGET_NEEDED, field="merged_into")
         target = proposal_by_number(merged_into)
+        if target is not None and by is not None and not can_see(by, target):
+            target = None  # another district's entry: as if it did not exist
         if (
             target is None
             or target.id == proposal.id

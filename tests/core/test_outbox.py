@@ -158,3 +158,58 @@ def test_reminder_mail_in_the_visitors_language(app, smtp_server, booked):
     subjects = [m["Subject"] for m in smtp_server.messages]
     assert len(subjects) == 2
     assert any("ертең" in s.lower() for s in subjects), subjects
+
+
+def test_the_cli_exits_non_zero_when_the_whole_batch_failed(app, booked):
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_SUPPRESS_SEND")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_SUPPRESS_SEND=False)
+    try:
+        result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    finally:
+        app.config.update(saved)
+    assert result.exit_code == 1
+    assert "0 sent, 1 failed" in result.output
+    assert "(booking_confirmed) failed, attempt 1: ConnectionRefusedError" in result.output
+
+
+def test_batch_size_is_a_cli_option(app, smtp_server, make_day, visitor):
+    day = make_day(DAY)
+    for n in range(3):
+        bookings.book_slot(day.slots[n], visitor(), now=BEFORE)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "send", "--batch", "2"])
+    assert result.exit_code == 0 and "2 sent, 0 failed" in result.output
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_slow_server_never_makes_a_second_worker_send_again(app, smtp_server, make_day,
+                                                              visitor):  # fmt: skip
+    """Each message takes 0.8 s and the lease is 2 s: a batch of five outlives a lease
+    taken once, but not one renewed message by message."""
+    import time
+
+    day = make_day(DAY)
+    for n in range(5):
+        bookings.book_slot(day.slots[n], visitor(), now=BEFORE)
+    db.session.commit()
+    smtp_server.delay = 0.8
+    app.config["OUTBOX_LEASE_SECONDS"] = 2
+    results = []
+
+    def worker(start_after):
+        time.sleep(start_after)
+        with app.app_context():
+            results.append(outbox.deliver())
+            db.session.remove()
+
+    try:
+        threads = [threading.Thread(target=worker, args=(wait,)) for wait in (0, 2.6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        app.config.pop("OUTBOX_LEASE_SECONDS")
+    assert len(smtp_server.messages) == 5
+    assert len({m["To"] for m in smtp_server.messages}) == 5
+    assert sum(sent for sent, _failed in results) == 5
