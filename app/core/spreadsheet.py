@@ -5,7 +5,6 @@ import csv
 import enum
 import io
 import itertools
-import os
 import re
 import tempfile
 from collections.abc import Iterable
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+import xlsxwriter
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 
@@ -223,7 +223,7 @@ def _sheet_name(name):
     return re.sub(r"[\[\]:*?/\\]", "-", str(name))[:31] or "Sheet"
 
 
-# --- XLSX (xlsxwriter, constant memory) -----------------------------------------------------
+# --- XLSX -----------------------------------------------------------------------------------
 
 
 class _Styles:
@@ -304,97 +304,15 @@ def _write_table(book, styles, table):
     sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
 
 
-def _write_xlsxwriter(target, tables):
-    import xlsxwriter
-
+def write_xlsx(target, tables):
+    """xlsxwriter in constant-memory mode: each row goes to a temporary file as soon as the
+    next one starts (strings inline). bench/registry.py: 50 000 registry entries in about
+    16 s where openpyxl's write-only mode with the same styles took 47 s."""
     book = xlsxwriter.Workbook(target, {"constant_memory": True})
     styles = _Styles(book)
     for table in tables:
         _write_table(book, styles, table)
     book.close()
-
-
-# --- XLSX (openpyxl, write-only) ------------------------------------------------------------
-
-
-def _write_openpyxl(target, tables):
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    looks = {}
-
-    def cell(sheet, kind, value, *, bold=False, wrap=False, color=None):
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        one = WriteOnlyCell(sheet, value=value)
-        if kind in (Type.text, Type.phone, Type.boolean) and value is not None:
-            one.data_type = "s"  # never a formula
-        key = (kind, bold, wrap, color)
-        if key not in looks:
-            looks[key] = (
-                Font(bold=bold),
-                Alignment(vertical="top", wrap_text=wrap or None),
-                PatternFill("solid", fgColor=color) if color else None,
-            )
-        font, alignment, fill = looks[key]
-        one.font, one.alignment = font, alignment
-        if fill:
-            one.fill = fill
-        if kind in NUMBER_FORMATS:
-            one.number_format = NUMBER_FORMATS[kind]
-        return one
-
-    for table in tables:
-        sheet = book.create_sheet(_sheet_name(table.name))
-        columns = table.columns
-        values = _Values()
-        rows = (values.row(columns, row) for row in table.rows)
-        ahead = list(itertools.islice(rows, FIT_ROWS))
-        for index, width in enumerate(fitted_widths(columns, ahead), start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        top = 1 if table.heading else 0
-        sheet.freeze_panes = f"A{top + 2}"
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True  # written with the first row
-        if table.heading:
-            sheet.append(
-                [cell(sheet, _type_of(v), values(_type_of(v), v), bold=True)
-                 for v in table.heading]
-            )  # fmt: skip
-        sheet.append(
-            [cell(sheet, Type.date if isinstance(_label(c.label), date) else Type.text,
-                  _label(c.label), bold=True, wrap=True) for c in columns]
-        )  # fmt: skip
-        last = top
-        for last, cells in enumerate(itertools.chain(ahead, rows), start=top + 1):  # noqa: B007
-            sheet.append(
-                [cell(sheet, c.type, float(v) if c.type is Type.money and v is not None else v,
-                      wrap=c.wrap, color=color)
-                 for c, (v, color) in zip(columns, cells, strict=True)]
-            )  # fmt: skip
-        if table.totals:
-            sheet.append(
-                [cell(sheet, _type_of(v), values(_type_of(v), v), bold=True)
-                 for v in table.totals]
-            )  # fmt: skip
-        end = get_column_letter(len(columns))
-        sheet.auto_filter.ref = f"A{top + 1}:{end}{last + 1}"
-        sheet.print_title_rows = f"{top + 1}:{top + 1}"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = 9
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-    book.save(target)
-
-
-def write_xlsx(target, tables):
-    if os.environ.get("SPREADSHEET_ENGINE") == "openpyxl":
-        _write_openpyxl(target, tables)
-    else:
-        _write_xlsxwriter(target, tables)
 
 
 def xlsx_file(*tables):
