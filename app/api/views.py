@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
@@ -16,6 +16,7 @@ from app.core import limits
 from app.core.db import utcnow
 from app.core.errors import json_error
 from app.core.i18n import LOCAL_TZ, current_language
+from app.core.spreadsheet import XLSX_MIMETYPE
 from app.days import ics
 from app.days import services as days
 from app.days.models import Slot
@@ -462,10 +463,11 @@ def registry_xlsx():
         kind=args.get("kind") or None,
     )
     rows = registry.export_rows(filters, registry.scope_for(api_user()))
-    return Response(
+    return send_file(
         registry_exports.registry_xlsx(rows),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="registry.xlsx"'},
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name="registry.xlsx",
     )
 
 

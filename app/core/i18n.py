@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask import current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
@@ -47,6 +48,26 @@ def localized(obj, field="name"):
 
 def to_local(moment):
     return moment.astimezone(LOCAL_TZ)
+
+
+def format_phone(e164):
+    """+77011234567 → «+7 701 123 45 67»: the country code, then groups of three ending in
+    two pairs, as people write it. Spreadsheets read that as text, keeping the plus: the
+    last group of two is never a thousands group, so no locale takes it for a number."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    national = phonenumbers.national_significant_number(number)
+    if len(national) < 5:
+        return f"+{number.country_code} {national}"
+    head, pairs = national[:-4], [national[-4:-2], national[-2:]]
+    groups = [head[i : i + 3] for i in range(0, len(head), 3)]
+    if len(groups) > 1 and len(groups[-1]) == 1:  # "301 2" reads better as "30 12"
+        groups[-2:] = [groups[-2][:2], groups[-2][2] + groups[-1]]
+    return " ".join([f"+{number.country_code}", *groups, *pairs])
 
 
 def day_date(value, fmt="full"):

@@ -13,6 +13,7 @@ from app.auth.models import Role
 from app.bookings.models import Booking, Category
 from app.core.db import utcnow
 from app.core.i18n import current_language
+from app.core.spreadsheet import XLSX_MIMETYPE
 from app.days import services as days
 from app.days.models import Day, DayStatus, Slot
 from app.extensions import db
@@ -224,7 +225,7 @@ def quotas_xlsx():
     body = exports.quotas_xlsx(day, services.day_quotas(day, now=now), recent, districts, matrix)
     return Response(
         body,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="quotas-{day.date}.xlsx"'},
     )
 

@@ -1,44 +1,47 @@
-"""The attendance list of a Day as rows, CSV and XLSX (Russian or Kazakh headers)."""
-
-import io
-import re
+"""The attendance list of a Day as XLSX and CSV, in the page's language."""
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
-from app.core.i18n import localized, to_local
+from app.core.i18n import localized
+from app.core.spreadsheet import Column, Table, Type, csv_chunks, xlsx_bytes
 
 
-def headers():
+def columns():
     return [
-        _("Time"), _("Booking code"), _("Full name"), _("Category"), _("Organisation"),
-        _("District or city"), _("Phone"), _("E-mail"), _("Topic"), _("Status"),
-        _("Arrived at"), _("Source"), _("Message"), _("Visit notes"),
-    ]  # fmt: skip
-
-
-def _time(booking):
-    if booking.slot is None:
-        return ""
-    return f"{to_local(booking.slot.starts_at):%H:%M}–{to_local(booking.slot.ends_at):%H:%M}"
+        Column(_("Time"), Type.time),
+        Column(_("Booking code")),
+        Column(_("Full name")),
+        Column(_("Category")),
+        Column(_("Organisation")),
+        Column(_("District or city")),
+        Column(_("Phone"), Type.phone),
+        Column(_("E-mail")),
+        Column(_("Topic")),
+        Column(_("Status")),
+        Column(_("Arrived at"), Type.time),
+        Column(_("Source")),
+        Column(_("Message"), wrap=True),
+        Column(_("Visit notes"), wrap=True),
+    ]
 
 
 def attendance_rows(listing):
+    """One row per booking: the slot's start (none for a walk-in), who, and what happened."""
     for booking in listing:
         yield [
-            _time(booking),
+            booking.slot.starts_at if booking.slot else None,
             booking.code,
             booking.full_name,
-            str(booking.category.title),
-            booking.organization or "",
-            localized(booking.district) if booking.district else "",
-            booking.phone or "",
-            booking.email or "",
-            str(booking.topic.title),
-            str(booking.status.title),
-            f"{to_local(booking.checked_in_at):%H:%M}" if booking.checked_in_at else "",
-            str(booking.source.title),
-            booking.message or "",
+            booking.category.title,
+            booking.organization,
+            localized(booking.district) if booking.district else None,
+            booking.phone,
+            booking.email,
+            booking.topic.title,
+            booking.status.title,
+            booking.checked_in_at,
+            booking.source.title,
+            booking.message,
             "\n".join(
                 note.text + (f" → {note.follow_up}" if note.follow_up else "")
                 for note in booking.notes
@@ -46,23 +49,16 @@ def attendance_rows(listing):
         ]
 
 
-def xlsx(day, rows):
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(day.date.isoformat())
-    sheet.append([_("Civil Initiatives Day"), day.date.isoformat()])
-    sheet.append(headers())
-    for row in rows:
-        sheet.append([safe_cell(value) for value in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def attendance_xlsx(day, rows):
+    return xlsx_bytes(
+        Table(
+            day.date.isoformat(),
+            columns(),
+            rows,
+            heading=[_("Civil Initiatives Day"), day.date],
+        )
+    )
 
 
-PHONE = re.compile(r"^\+\d{6,15}$")
-
-
-def safe_cell(value):
-    """A visitor's text starting with = + - @ would run as a formula in a spreadsheet."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not PHONE.match(value):
-        return "'" + value
-    return value
+def attendance_csv(rows, *, sep="semicolon"):
+    return b"".join(csv_chunks(columns(), rows, sep=sep))

@@ -1,8 +1,5 @@
 """The desk page of a Day and its actions; the printable list and exports."""
 
-import csv
-import io
-
 from flask import (
     Blueprint,
     Response,
@@ -22,6 +19,7 @@ from app.auth.forms import ActionForm
 from app.bookings.models import Booking
 from app.core.db import utcnow
 from app.core.i18n import current_language
+from app.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, csv_separator
 from app.days import services as days
 from app.days.models import Slot
 from app.extensions import db
@@ -226,21 +224,16 @@ def print_list(on):
     )
 
 
-@bp.get("/<isodate:on>/export.<any(csv, xlsx):kind>")
+@bp.get("/<isodate:on>/export.<any(csv, xlsx):fmt>")
 @staff_required(*DESK)
-def export(on, kind):
+def export(on, fmt):
     day = _day_or_404(on)
     rows = exports.attendance_rows(services.day_bookings(day))
-    name = f"attendance-{day.date.isoformat()}.{kind}"
-    if kind == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")  # Excel opens UTF-8 CSV with Cyrillic correctly
-        writer = csv.writer(buffer)
-        writer.writerow(exports.headers())
-        writer.writerows([exports.safe_cell(value) for value in row] for row in rows)
-        body, mimetype = buffer.getvalue().encode("utf-8"), "text/csv"
+    name = f"attendance-{day.date.isoformat()}.{fmt}"
+    if fmt == "csv":
+        body = exports.attendance_csv(rows, sep=csv_separator(request.args.get("sep")))
+        mimetype = CSV_MIMETYPE
     else:
-        body = exports.xlsx(day, rows)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, mimetype = exports.attendance_xlsx(day, rows), XLSX_MIMETYPE
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip

@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -24,6 +25,7 @@ from app.bookings.models import Booking, Category
 from app.core import limits
 from app.core.db import utcnow
 from app.core.i18n import current_language, localized
+from app.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, csv_separator
 from app.days import services as days
 from app.districts.services import active_districts, district_by_code
 from app.extensions import db
@@ -35,6 +37,8 @@ from .models import Initiator, Kind, Origin, Registry, SpecialProject, Status, S
 bp = Blueprint("registry", __name__)
 REGISTRY_STAFF = (Role.admin, Role.district)
 PER_PAGE = 50
+#: a page number past any registry (a larger offset overflows PostgreSQL's bigint)
+MAX_PAGE = 100_000
 
 
 def _proposal_or_404(number, *, change=False):
@@ -48,9 +52,19 @@ def _proposal_or_404(number, *, change=False):
     return proposal
 
 
-def _filters():
-    args = request.args
-    district = district_by_code(args.get("district", "")) if args.get("district") else None
+#: the query parameters of the list's filter form (and of its export links)
+FILTER_ARGS = ("q", "registry", "district", "subprogram", "special_project", "kind", "status",
+               "funding", "from", "to", "sort")  # fmt: skip
+
+
+def _filter_args():
+    """The filters given, non-empty: only these go into the export and page links (another
+    parameter, e.g. fmt= or _external=, would clash with url_for's own arguments)."""
+    return {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+
+
+def _filters(args):
+    district = district_by_code(args["district"]) if args.get("district") else None
 
     def day(name):
         try:
@@ -59,13 +73,13 @@ def _filters():
             return None
 
     return services.Filters(
-        registry=args.get("registry") or None,
+        registry=args.get("registry"),
         district=district.id if district else None,
-        subprogram=args.get("subprogram") or None,
-        special_project=args.get("special_project") or None,
-        kind=args.get("kind") or None,
-        status=args.get("status") or None,
-        funding=args.get("funding") or None,
+        subprogram=args.get("subprogram"),
+        special_project=args.get("special_project"),
+        kind=args.get("kind"),
+        status=args.get("status"),
+        funding=args.get("funding"),
         since=day("from"),
         until=day("to"),
         query=(args.get("q") or "").strip()[:100] or None,
@@ -76,12 +90,11 @@ def _filters():
 @bp.get("/registry/")
 @staff_required(*REGISTRY_STAFF)
 def index():
-    filters = _filters()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    args = _filter_args()
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     items, total = services.list_proposals(
-        filters, scope=services.scope_for(current_user), page=page, per_page=PER_PAGE
+        _filters(args), scope=services.scope_for(current_user), page=page, per_page=PER_PAGE
     )
-    args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "registry/index.html",
         items=items,
@@ -89,6 +102,11 @@ def index():
         page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
         args=args,
+        exports={
+            "xlsx": url_for("registry.export", fmt="xlsx", **args),
+            "csv": url_for("registry.export", fmt="csv", **args),
+            "csv_comma": url_for("registry.export", fmt="csv", sep="comma", **args),
+        },
         options={
             "district": [(d.code, localized(d)) for d in active_districts()],
             **{
@@ -105,25 +123,28 @@ def index():
     )
 
 
-@bp.get("/registry/export.<any(xlsx, csv):kind>")
+@bp.get("/registry/export.<any(xlsx, csv):fmt>")
 @staff_required(*REGISTRY_STAFF)
-def export(kind):
-    filters, scope = _filters(), services.scope_for(current_user)
+def export(fmt):
+    filters, scope = _filters(_filter_args()), services.scope_for(current_user)
+    if fmt == "xlsx":
+        return send_file(
+            exports.registry_xlsx(services.export_rows(filters, scope)),
+            mimetype=XLSX_MIMETYPE,
+            as_attachment=True,
+            download_name="registry.xlsx",
+        )
+    sep = csv_separator(request.args.get("sep"))
 
     def csv_chunks():
         # Runs while the response streams, in the context stream_with_context restores, so
         # the rows are read by that context's session, not the one closed after the view.
-        yield from exports.registry_csv(services.export_rows(filters, scope))
+        yield from exports.registry_csv(services.export_rows(filters, scope), sep=sep)
 
-    if kind == "xlsx":
-        body = exports.registry_xlsx(services.export_rows(filters, scope))
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body, mimetype = stream_with_context(csv_chunks()), "text/csv"
     return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="registry.{kind}"'},
+        stream_with_context(csv_chunks()),
+        mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": 'attachment; filename="registry.csv"'},
     )
 
 
@@ -365,6 +386,6 @@ def report_xlsx():
     )
     return Response(
         exports.report_xlsx(rows, since, on),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="report-{on}.xlsx"'},
     )

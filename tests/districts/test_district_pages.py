@@ -13,6 +13,7 @@ from app.districts import services
 from app.extensions import db
 from tests.conftest import sign_in
 from tests.html import selected
+from tests.spreadsheets import assert_print_ready, header_map, workbook
 
 DAY = date(2026, 12, 25)
 
@@ -122,8 +123,41 @@ def test_office_dashboard_matrix_and_xlsx(client, day, make_user, make_day):
     assert rows[1][0] == "Район или город" or rows[1][0]
     assert len(rows) == 2 + 13
     grid = list(book.worksheets[1].values)
-    assert grid[0][1] == past.date.isoformat()
+    assert grid[0][1] == datetime.combine(past.date, datetime.min.time())  # a date cell
     assert client.get("/office/quotas?date=2026-13-01").status_code == 404
+
+
+def test_the_quota_xlsx_is_typed_coloured_and_print_ready(client, day, make_user, make_day):
+    services.register_delegate(
+        day, services.district_by_code("nura"),
+        services.DelegatePerson(full_name="Делегат", phone="+77017771111", role="npo"),
+        now=datetime(2026, 12, 18, tzinfo=UTC),
+    )  # fmt: skip
+    make_day(date(2026, 11, 27))
+    sign_in(client, make_user("admin"))
+    book = workbook(client.get(f"/office/quotas.xlsx?date={DAY}&lang=kk").data)
+    standing, grid = book.worksheets
+    assert standing["A1"].value == "Аудандар мен қалалардың өкілдері"  # the page's language
+    assert standing["B1"].value == datetime(2026, 12, 25)
+    assert standing["B1"].number_format == "DD.MM.YYYY"
+    column = header_map(standing, 2)
+    assert list(column) == ["Аудан немесе қала", "Тіркелген", "Келді", "Ең аз саны", "Мақсат",
+                            "Күйі"]  # fmt: skip
+    assert_print_ready(standing, header_row=2, columns=6, data_rows=13)
+    nura = next(r for r in range(3, 16) if standing.cell(r, 1).value == "Нұра ауданы")
+    assert [standing.cell(nura, c).value for c in range(2, 6)] == [1, 0, 1, 2]  # numbers
+    status = standing.cell(nura, 6)
+    assert status.value == "тіркелген" and status.fill.fgColor.rgb.endswith("FFEB9C")
+    assert grid.title == "Соңғы 12 күн"
+    days = [c.value for c in grid[1]][1:-1]
+    assert days == [datetime(2026, 11, 27)]  # the Days up to today, as date cells
+    assert grid.cell(1, 2).number_format == "DD.MM.YYYY"
+    assert_print_ready(grid, header_row=1, columns=3, data_rows=13)
+    totals = grid[15]  # below the filtered table
+    assert totals[0].value == "Норманы орындаған аудандар мен қалалар"
+    assert totals[1].value == 0 and all(c.font.b for c in totals if c.value is not None)
+    past = grid.cell(next(r for r in range(2, 15) if grid.cell(r, 1).value == "Нұра ауданы"), 2)
+    assert past.value == "0/1" and past.fill.fgColor.rgb.endswith("FFC7CE")  # below
 
 
 def test_quota_settings_by_admin(client, make_user):

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 import time_machine
@@ -12,6 +12,7 @@ from app.bookings.models import BookingStatus
 from app.extensions import db
 from tests.conftest import sign_in
 from tests.html import selected
+from tests.spreadsheets import assert_no_apostrophes, assert_print_ready, header_map, workbook
 
 DAY = date(2026, 12, 25)
 ON_THE_DAY = datetime(2026, 12, 25, 6, 30, tzinfo=UTC)  # 11:30 Almaty
@@ -151,7 +152,7 @@ def test_exports_have_one_row_per_visitor(desk_client, day, make_booking):
     make_booking(day.slots[0], full_name="=HYPERLINK(1)")
     make_booking(day.slots[1], full_name="Асель Нурова")
     raw = desk_client.get(f"/reception/{DAY}/export.csv").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(raw.lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(raw.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["Время", "Код записи", "ФИО"]
     assert len(rows) == 3
     assert rows[1][2] == "'=HYPERLINK(1)"
@@ -160,6 +161,53 @@ def test_exports_have_one_row_per_visitor(desk_client, day, make_booking):
     values = list(sheet.values)
     assert values[1][2] == "ФИО" and len(values) == 4
     assert values[3][2] == "Асель Нурова"
+
+
+def test_the_desk_list_xlsx_is_typed_and_print_ready(desk_client, day, make_booking):
+    booked = make_booking(day.slots[0], full_name="Әсел Құрманғазиева", phone="+77015550001",
+                          message="=1+2 және ұсыныс")  # fmt: skip
+    desk_client.post(f"/reception/{DAY}/bookings/{booked.id}/checkin")  # 11:30 in Almaty
+    desk_client.post(f"/reception/{DAY}/bookings/{booked.id}/notes",
+                     data={"text": "Обсудили музей", "follow_up": "ответить письмом"})  # fmt: skip
+    walk_in_form = {"full_name": "Без Записи", "category": "citizen", "topic": "progress"}
+    desk_client.post(f"/reception/{DAY}/walk-in", data=walk_in_form)
+    response = desk_client.get(f"/reception/{DAY}/export.xlsx?lang=kk")
+    assert 'filename="attendance-2026-12-25.xlsx"' in response.headers["Content-Disposition"]
+    sheet = workbook(response.data).active
+    assert sheet["A1"].value == "Азаматтық бастамалар күні"  # the page's language
+    assert sheet["B1"].value == datetime(2026, 12, 25) and sheet["B1"].number_format == "DD.MM.YYYY"
+    column = header_map(sheet, 2)
+    assert list(column)[:3] == ["Уақыт", "Жазылым коды", "Т.А.Ә."]
+    assert_print_ready(sheet, header_row=2, columns=14, data_rows=2)
+    assert_no_apostrophes(sheet)
+    row = next(r for r in (3, 4) if sheet.cell(r, column["Т.А.Ә."]).value == booked.full_name)
+    walk_in = 7 - row
+
+    def cell(r, header):
+        return sheet.cell(r, column[header])
+
+    assert cell(row, "Уақыт").value == time(10, 0) and cell(row, "Уақыт").number_format == "HH:MM"
+    assert cell(row, "Келген уақыты").value.replace(second=0) == time(11, 30)
+    assert cell(row, "Келген уақыты").number_format == "HH:MM"
+    assert cell(row, "Телефон").value == "+7 701 555 00 01"
+    assert cell(row, "Хабарлама").value == "=1+2 және ұсыныс"
+    assert cell(row, "Хабарлама").alignment.wrap_text
+    assert cell(row, "Қабылдау туралы жазба").value == "Обсудили музей → ответить письмом"
+    assert cell(walk_in, "Уақыт").value is None  # a walk-in has no slot
+    assert cell(walk_in, "Т.А.Ә.").value == "Без Записи"
+
+
+def test_the_desk_list_csv_for_excel_and_for_machines(desk_client, day, make_booking):
+    make_booking(day.slots[1], full_name="Асель", phone="+77015550002", message="-cmd")
+    raw = desk_client.get(f"/reception/{DAY}/export.csv").get_data(as_text=True)
+    assert raw.startswith("\ufeffВремя;Код записи;ФИО;")
+    header, row = csv.reader(io.StringIO(raw.lstrip("\ufeff")), delimiter=";")
+    value = dict(zip(header, row, strict=True))
+    assert value["Время"] == "10:20" and value["Время прибытия"] == ""
+    assert value["Телефон"] == "+7 701 555 00 02" and value["Сообщение"] == "'-cmd"
+    commas = desk_client.get(f"/reception/{DAY}/export.csv?sep=comma").get_data(as_text=True)
+    header, row = csv.reader(io.StringIO(commas.lstrip("\ufeff")))
+    assert dict(zip(header, row, strict=True))["Телефон"] == "+7 701 555 00 02"
 
 
 def test_printable_list(desk_client, day, make_booking):
