@@ -22,9 +22,10 @@ def create_app(config=None):
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
-    from .core import converters, errors, i18n, security
+    from .core import converters, errors, i18n, params, security
 
     app.url_map.converters["isodate"] = converters.IsoDateConverter
+    app.url_map.converters["int"] = params.BoundedIntConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))

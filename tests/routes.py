@@ -87,6 +87,12 @@ def roles_for(endpoint):
 def url_for_rule(app, rule, world):
     """A URL of ``rule`` whose arguments name the world's rows (the district user's own
     district, the Day, its booking, the entry), with the private token a public page needs."""
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values_for_rule(rule, world))
+
+
+def values_for_rule(rule, world):
+    """The arguments (and query) that ``url_for_rule`` builds its URL from."""
     values = {}
     for name in rule.arguments:
         converter = rule._converters[name]
@@ -116,5 +122,4 @@ def url_for_rule(app, rule, world):
         values["token"] = manage_token(world["booking"].code)
     elif rule.endpoint == "registry.status_page":
         values["token"] = status_token(world["proposal"].id)
-    with app.test_request_context():
-        return url_for(rule.endpoint, **values)
+    return values

@@ -12,7 +12,7 @@ from app.auth.models import Role
 from app.bookings import limits as booking_limits
 from app.bookings import services as bookings
 from app.bookings.forms import VisitorForm
-from app.core import limits
+from app.core import limits, params
 from app.core.db import utcnow
 from app.core.errors import json_error
 from app.core.i18n import LOCAL_TZ, current_language
@@ -439,8 +439,8 @@ def registry_list():
         query=(args.get("q") or "").strip()[:100] or None,
         sort="number",
     )
-    page = max(args.get("page", 1, type=int) or 1, 1)
-    per_page = min(max(args.get("per_page", 100, type=int) or 100, 1), 500)
+    page = params.arg_int("page", 1, minimum=1)
+    per_page = params.arg_int("per_page", 100, minimum=1, maximum=500)
     items, total = registry.list_proposals(
         filters, scope=registry.scope_for(api_user()), page=page, per_page=per_page
     )

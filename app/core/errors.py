@@ -35,6 +35,7 @@ ERROR_CODES = {
     422: "validation",
     429: "rate_limited",
     500: "server_error",
+    503: "unavailable",
 }
 
 TITLES = {
@@ -46,7 +47,10 @@ TITLES = {
     413: _l("The request is too large."),
     429: _l("Too many requests. Please wait a minute and try again."),
     500: _l("Something went wrong"),
+    503: _l("The service is briefly unavailable. Please try again in a minute."),
 }
+#: seconds a client is asked to wait when the database cannot be reached
+RETRY_AFTER = 30
 
 
 def wants_json():
@@ -86,7 +90,46 @@ def _handle_unexpected(exc):
     return render_template("core/error.html", status=500, title=TITLES[500]), 500
 
 
+def _handle_parameter(exc):
+    """A malformed parameter: the API says which; a page is simply not found."""
+    if wants_json():
+        from .params import INVALID
+
+        return json_error(422, "validation", fields={exc.name: [str(INVALID)]})
+    return render_template("core/error.html", status=404, title=TITLES[404]), 404
+
+
+def _handle_database_down(exc):
+    """The database cannot be reached (down, restarting, out of connections): a calm 503
+    that asks to come back, not a 500. Nothing was written: the transaction never began or
+    is rolled back with the session."""
+    from flask import current_app
+
+    from app.extensions import db
+
+    current_app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
+                             exc)  # fmt: skip
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: nothing to roll back
+        current_app.logger.debug("rollback after a lost connection failed", exc_info=True)
+    if wants_json():
+        response, status = json_error(503)
+    else:
+        page = render_template("core/unavailable.html", title=TITLES[503])
+        response, status = current_app.make_response(page), 503
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response, status
+
+
 def init_app(app):
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from .params import ParameterError
+
+    app.register_error_handler(OperationalError, _handle_database_down)
+    app.register_error_handler(InterfaceError, _handle_database_down)
+    app.register_error_handler(ParameterError, _handle_parameter)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, _handle_unexpected)

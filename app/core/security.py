@@ -1,7 +1,20 @@
 """Security headers on every response."""
 
 from flask import current_app, request
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
+
+
+class NestingSafeJSON(DefaultJSONProvider):
+    """Flask's JSON, but a body nested too deeply for the parser (100 000 ``[``) is invalid
+    JSON — a 400 — rather than a RecursionError and a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -76,5 +89,6 @@ def reject_unstorable_input():
 
 
 def init_app(app):
+    app.json = NestingSafeJSON(app)
     app.before_request(reject_unstorable_input)
     app.after_request(security_headers)

@@ -1,6 +1,6 @@
 """The office's view of the audit log."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from app.auth.access import ADMIN, staff_required
 from app.auth.models import User
 from app.extensions import db
 
+from . import params
 from .audit import AuditEntry
 from .i18n import LOCAL_TZ
 
@@ -16,21 +17,14 @@ bp = Blueprint("core", __name__)
 PAGE_SIZE = 50
 
 
-def _date_arg(name):
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.get("/office/audit")
 @staff_required(*ADMIN)
 def audit_log():
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
-    actor = request.args.get("actor", type=int)
+    actor = params.arg_int("actor")
     action = request.args.get("action", "").strip()[:60]
     label = request.args.get("object", "").strip()[:200]
-    since, until = _date_arg("from"), _date_arg("to")
+    since, until = params.arg_date("from"), params.arg_date("to")
     if actor:
         stmt = stmt.where(AuditEntry.actor_id == actor)
     if action:
@@ -44,7 +38,7 @@ def audit_log():
             AuditEntry.at < datetime.combine(until + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
         )
     # Keyset pagination: "older than this id" stays fast however long the log grows.
-    before = request.args.get("before", type=int)
+    before = params.arg_int("before")
     if before:
         stmt = stmt.where(AuditEntry.id < before)
     entries = db.session.scalars(stmt.limit(PAGE_SIZE + 1)).all()

@@ -11,6 +11,7 @@ from app.auth.access import ADMIN, DESK, staff_required
 from app.auth.forms import ActionForm
 from app.auth.models import Role
 from app.bookings.models import Booking, Category
+from app.core import params
 from app.core.db import utcnow
 from app.core.i18n import current_language
 from app.core.spreadsheet import XLSX_MIMETYPE
@@ -237,7 +238,7 @@ def quota_settings():
     today = days.today_local(now)
     if request.method == "POST":
         form = QuotaForm()
-        district = db.session.get(District, request.form.get("district_id", type=int) or 0)
+        district = db.session.get(District, params.form_int("district_id", 0))
         if district is None:
             abort(404)
         if not form.validate():

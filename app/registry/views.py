@@ -1,8 +1,6 @@
 """Registry pages: the list with filters, an entry, intake at the desk and from the
 manage link, the initiator's status page, exports and the twice-monthly report."""
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -22,7 +20,7 @@ from app.auth.access import DESK, staff_required
 from app.auth.models import Role
 from app.bookings import services as bookings
 from app.bookings.models import Booking, Category
-from app.core import limits
+from app.core import limits, params
 from app.core.db import utcnow
 from app.core.i18n import current_language, localized
 from app.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, csv_separator
@@ -68,7 +66,7 @@ def _filters(args):
 
     def day(name):
         try:
-            return date.fromisoformat(args.get(name, ""))
+            return params.to_date(args.get(name, ""))
         except ValueError:
             return None
 
@@ -351,12 +349,12 @@ def status_page(number):
 
 
 def _report_date():
-    try:
-        return date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        today = days.today_local(utcnow())
-        passed = [d for d in services.report_dates(today.year, today.month) if d <= today]
-        return passed[-1] if passed else services.previous_report_date(today)
+    chosen = params.arg_date("date")
+    if chosen is not None:
+        return chosen
+    today = days.today_local(utcnow())
+    passed = [d for d in services.report_dates(today.year, today.month) if d <= today]
+    return passed[-1] if passed else services.previous_report_date(today)
 
 
 @bp.get("/office/report")

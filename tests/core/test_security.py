@@ -34,3 +34,23 @@ def test_forms_need_a_csrf_token(app, client, make_user):
         assert client.post("/api/days").status_code == 405  # the API is CSRF-exempt JSON
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_an_unreachable_database_answers_503_with_a_calm_page(tmp_path, lang):
+    from app import create_app
+    from tests.conftest import TEST_CONFIG, free_port
+
+    app = create_app({
+        **TEST_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/none",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+    })  # fmt: skip
+    client = app.test_client()
+    page = client.get(f"/?lang={lang}")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+    text = page.get_data(as_text=True)
+    assert "503" in text and ("минуту" in text or "минуттан" in text)
+    api = client.get("/api/days")
+    assert (api.status_code, api.get_json()) == (503, {"error": "unavailable"})
+    assert api.headers["Retry-After"] == "30"
