@@ -92,7 +92,7 @@ def test_one_bucket_per_action_whichever_door(behind_proxy, open_day):
     mallory, alice = Browser(server, "198.51.100.1"), Browser(server, "198.51.100.2")
     day_path = f"/days/{open_day.date}"
     answers = []
-    for n in range(5):
+    for _ in range(5):
         answers.append(mallory.open("/api/bookings", json_body={})[0])
         token = mallory.csrf(day_path)
         answers.append(mallory.open(day_path, data={"csrf_token": token, "full_name": ""})[0])
@@ -103,8 +103,9 @@ def test_one_bucket_per_action_whichever_door(behind_proxy, open_day):
 
 
 def test_without_a_trusted_proxy_the_forwarded_address_is_ignored(gunicorn, redis_uri):
+    prefix = uuid.uuid4().hex
     server = gunicorn(workers=2, threads=2, RATELIMIT_ENABLED="true",
-                      RATELIMIT_STORAGE_URI=redis_uri, RATELIMIT_KEY_PREFIX=uuid.uuid4().hex)  # fmt: skip
+                      RATELIMIT_STORAGE_URI=redis_uri, RATELIMIT_KEY_PREFIX=prefix)  # fmt: skip
     answers = [Browser(server, f"203.0.113.{n}").open("/api/bookings", json_body={})[0]
                for n in range(11)]  # fmt: skip
     assert answers[:10] == [422] * 10 and answers[10] == 429
@@ -124,15 +125,13 @@ def test_an_attacker_cannot_lock_out_a_person_who_has_the_password(behind_proxy,
     admin = make_user("admin")
     server = behind_proxy()
     attacker, person = Browser(server, "198.51.100.66"), Browser(server, "198.51.100.20")
+    def sign_in(browser, password):
+        form = {"csrf_token": browser.csrf("/login"), "email": admin.email, "password": password}
+        return browser.open("/login", data=form)[0]
+
     for _ in range(12):
-        status, _ = attacker.open("/login", data={"csrf_token": attacker.csrf("/login"),
-                                                  "email": admin.email, "password": "guess"})  # fmt: skip
-        assert status == 401
-    status, page = attacker.open("/login", data={"csrf_token": attacker.csrf("/login"),
-                                                 "email": admin.email, "password": PASSWORD})  # fmt: skip
-    assert status == 401  # that pair is locked, even with the right password
-    status, _ = person.open("/login", data={"csrf_token": person.csrf("/login"),
-                                            "email": admin.email, "password": PASSWORD})  # fmt: skip
-    assert status == 302
+        assert sign_in(attacker, "guess") == 401
+    assert sign_in(attacker, PASSWORD) == 401  # that pair is locked, even with the password
+    assert sign_in(person, PASSWORD) == 302
     status, home = person.open("/office/users")
     assert status == 200 and admin.email in home
