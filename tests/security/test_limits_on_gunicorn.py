@@ -125,6 +125,7 @@ def test_an_attacker_cannot_lock_out_a_person_who_has_the_password(behind_proxy,
     admin = make_user("admin")
     server = behind_proxy()
     attacker, person = Browser(server, "198.51.100.66"), Browser(server, "198.51.100.20")
+
     def sign_in(browser, password):
         form = {"csrf_token": browser.csrf("/login"), "email": admin.email, "password": password}
         return browser.open("/login", data=form)[0]
