@@ -201,7 +201,7 @@ def insert(rows, first_id, seed):
     from sqlalchemy import insert as sql_insert
 
     from app.extensions import db
-    from app.registry.models import Proposal, ProposalNumber, Status
+    from app.registry.models import Proposal, ProposalEvent, ProposalNumber, Status
 
     rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
     for offset, row in enumerate(rows):
@@ -222,6 +222,15 @@ def insert(rows, first_id, seed):
                 sql_insert(ProposalNumber.__table__),
                 [{"number": r["number"], "proposal_id": r["id"]} for r in chunk],
             )
+            # The history the report reads each entry's status from: registered, then (for
+            # one that moved on) its present status.
+            history = [{"proposal_id": r["id"], "at": r["created_at"], "action": "created",
+                        "to_status": "submitted", "is_public": True} for r in chunk]  # fmt: skip
+            history += [{"proposal_id": r["id"], "at": r["created_at"], "action": "status",
+                         "from_status": "submitted", "to_status": r["status"].value,
+                         "is_public": True}
+                        for r in chunk if r["status"] != Status.submitted]  # fmt: skip
+            db.session.execute(sql_insert(ProposalEvent.__table__), history)
 
 
 def fill(rows, counters, first_id, seed):
