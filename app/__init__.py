@@ -78,8 +78,9 @@ def create_app(config=None):
     from .bookings.cli import reminders_cli
     from .core.cli import outbox_cli
     from .days.cli import days_cli
-    from .districts.cli import quotas_cli, seed
+    from .districts.cli import quotas_cli
     from .office.cli import privacy_cli
+    from .places.cli import seed
 
     app.cli.add_command(days_cli)
     app.cli.add_command(seed)
@@ -103,6 +104,7 @@ def _import_models():
     from .days import models as _days  # noqa: F401
     from .districts import models as _districts  # noqa: F401
     from .districts import notifications as _district_mail  # noqa: F401
+    from .places import models as _places  # noqa: F401
     from .reception import models as _reception  # noqa: F401
     from .registry import models as _registry  # noqa: F401
     from .registry import notifications as _registry_mail  # noqa: F401

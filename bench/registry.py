@@ -366,8 +366,8 @@ def main():
         from app.auth.models import Role
         from app.auth.services import create_user, issue_token
         from app.core.db import utcnow
-        from app.districts.models import District
         from app.extensions import db
+        from app.places.models import District
 
         with app.app_context():
             admin = create_user(ADMIN_EMAIL, Role.admin, ADMIN_PASSWORD)

@@ -13,8 +13,9 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.days import services as days
-from app.districts.services import seed_districts
 from app.extensions import db
+from app.places import services as places
+from app.places.services import seed_districts
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run sets this: a PostgreSQL or browser test that cannot run fails instead of skipping.
@@ -329,7 +330,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def make_user(app_ctx):
     from app.auth import services as auth
-    from app.districts.services import district_by_code
+    from app.places.services import district_by_code
 
     def make(role="reception", email=None, district="nura"):
         user = auth.create_user(
@@ -365,7 +366,7 @@ def api_token(app_ctx):
 @pytest.fixture
 def make_proposal(app_ctx):
     """A registry entry through the service (kind event by default: fewest fields)."""
-    from app.districts.services import district_by_code
+    from app.places.services import district_by_code
     from app.registry import services as registry
     from app.registry.models import Initiator, Kind, Origin, Scale, Subprogram
 
@@ -419,7 +420,7 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     db.session.add(day)
     db.session.commit()
     users = {role: make_user(role) for role in ("reception", "district", "admin")}
-    nura = districts.district_by_code("nura")
+    nura = places.district_by_code("nura")
     booking = make_booking(day.slots[0], now=now, topic=Topic.proposal)
     arrived = make_booking(day.slots[1], now=now, full_name="Мурат Ержанов", district_id=nura.id)
     desk.check_in(arrived, day=day, by=users["reception"], now=now)

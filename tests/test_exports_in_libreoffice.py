@@ -14,6 +14,7 @@ import time_machine
 from openpyxl import load_workbook
 
 from app.districts import services as districts
+from app.places import services as places
 from app.registry.models import Initiator, Kind
 from tests.conftest import sign_in, skip_or_fail
 
@@ -67,7 +68,7 @@ def exports(client, make_day, make_booking, make_user, make_proposal):
     booked = make_booking(day.slots[0], full_name=f"Айгерим {KAZAKH}", phone="+77015550001",
                           message=f"=1+2 {KAZAKH}")  # fmt: skip
     districts.register_delegate(
-        day, districts.district_by_code("nura"),
+        day, places.district_by_code("nura"),
         districts.DelegatePerson(full_name="Делегат Нуры", phone="+77017771111", role="npo"),
         now=datetime(2026, 12, 18, tzinfo=UTC),
     )  # fmt: skip

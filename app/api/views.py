@@ -23,6 +23,7 @@ from app.days.models import Slot
 from app.districts import services as districts
 from app.districts.forms import DelegateForm
 from app.extensions import db
+from app.places import services as places
 from app.reception import services as desk
 from app.registry import exports as registry_exports
 from app.registry import services as registry
@@ -327,7 +328,7 @@ def create_delegate(on):
     if errors:
         return json_error(422, "validation", fields=errors)
     user = api_user()
-    district = districts.district_by_code(body.get("district") or "")
+    district = places.district_by_code(body.get("district") or "")
     if district is None:
         if user.role == Role.district and body.get("district") in (None, ""):
             district = user.district
@@ -425,9 +426,7 @@ def proposal_json(p):
 @api_roles(Role.admin, Role.district)
 def registry_list():
     args = request.args
-    district = (
-        districts.district_by_code(args.get("district", "")) if args.get("district") else None
-    )
+    district = places.district_by_code(args.get("district", "")) if args.get("district") else None
     if args.get("district") and district is None:
         return json_error(422, "validation", fields={"district": [str(_l("Unknown district."))]})
     filters = registry.Filters(
@@ -453,9 +452,7 @@ def registry_list():
 @api_roles(Role.admin, Role.district)
 def registry_xlsx():
     args = request.args
-    district = (
-        districts.district_by_code(args.get("district", "")) if args.get("district") else None
-    )
+    district = places.district_by_code(args.get("district", "")) if args.get("district") else None
     filters = registry.Filters(
         registry=args.get("registry") or None,
         district=district.id if district else None,

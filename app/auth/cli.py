@@ -5,8 +5,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from app.districts.services import district_by_code
 from app.extensions import db
+from app.places.services import district_by_code
 
 from . import services
 from .models import Role

@@ -9,8 +9,8 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
-from app.districts.models import District
 from app.extensions import db
+from app.places.models import District
 
 
 class Role(enum.StrEnum):

@@ -19,8 +19,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from app.core.db import utcnow
-from app.districts.services import active_districts, district_by_code
 from app.extensions import db, limiter
+from app.places.services import active_districts, district_by_code
 
 from . import services
 from .access import ADMIN, staff_required

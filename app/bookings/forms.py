@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
 from app.core.text import clean_name
-from app.districts.services import active_districts
+from app.places.services import active_districts
 
 from . import services
 from .models import PUBLIC_CATEGORIES, Category, Topic

@@ -1,4 +1,4 @@
-"""``flask seed`` (reference data) and ``flask quotas remind``."""
+"""``flask quotas remind``."""
 
 import click
 from flask.cli import AppGroup
@@ -6,16 +6,7 @@ from flask.cli import AppGroup
 from app.core.db import utcnow
 from app.extensions import db
 
-from .services import queue_quota_reminders, seed_districts
-
-
-@click.command("seed")
-def seed():
-    """Create or update the districts from the data file. Idempotent."""
-    added, updated = seed_districts()
-    db.session.commit()
-    click.echo(f"districts: {added} added, {updated} updated")
-
+from .services import queue_quota_reminders
 
 quotas_cli = AppGroup("quotas", help="District delegate quotas.")
 

@@ -18,17 +18,19 @@ from app.core.spreadsheet import XLSX_MIMETYPE
 from app.days import services as days
 from app.days.models import Day, DayStatus, Slot
 from app.extensions import db
+from app.places import services as places
+from app.places.models import District
 
 from . import exports, services
 from .forms import DelegateForm, QuotaForm
-from .models import District, QuotaSetting
+from .models import QuotaSetting
 
 bp = Blueprint("districts", __name__)
 COORDINATORS = (Role.admin, Role.district)
 
 
 def _district_or_403(code):
-    district = services.district_by_code(code)
+    district = places.district_by_code(code)
     if district is None:
         abort(404)
     if current_user.role == Role.district and current_user.district_id != district.id:
@@ -41,7 +43,7 @@ def _district_or_403(code):
 def home():
     if current_user.role == Role.district:
         return redirect(url_for("districts.district", code=current_user.district.code))
-    return render_template("districts/index.html", districts=services.active_districts())
+    return render_template("districts/index.html", districts=places.active_districts())
 
 
 @bp.get("/districts/<code>/")
@@ -254,7 +256,7 @@ def quota_settings():
             else:
                 flash(_("Saved. The new quota applies to Days from tomorrow on."), "success")
         return redirect(url_for("districts.quota_settings"))
-    districts = services.active_districts()
+    districts = places.active_districts()
     current = services.settings_on(today + timedelta(days=1))
     history = db.session.scalars(
         select(QuotaSetting)

@@ -9,7 +9,7 @@ from app.bookings.models import CATEGORY_TITLES, Category, Topic
 from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
 from app.core.text import clean_name
-from app.districts.services import active_districts
+from app.places.services import active_districts
 
 REQUIRED = _l("Required field.")
 

@@ -16,7 +16,7 @@ from app.bookings.forms import EmailAddress, PhoneNumber
 from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
 from app.core.text import clean_name
-from app.districts.services import active_districts
+from app.places.services import active_districts
 
 from . import services
 from .models import TITLES, Initiator, Kind, Scale, SpecialProject, Status, Subprogram

@@ -247,7 +247,7 @@ TOO_MANY = _l("No more proposals can be attached to this booking. Bring the othe
 
 def create_proposal(draft, *, origin, now, booking=None, by=None):
     """Record an entry, number it in the right registry and tell the initiator."""
-    from app.districts.models import District
+    from app.places.models import District
 
     if booking is not None and by is None:
         attached = db.session.scalar(
@@ -295,7 +295,7 @@ def update_proposal(proposal, draft, *, now, by=None):
     }
     if not changed:
         return proposal
-    from app.districts.models import District
+    from app.places.models import District
 
     proposal.district = db.session.get(District, proposal.district_id)
     proposal.search_text = _search_text(proposal)
@@ -550,7 +550,7 @@ def district_report(on, *, scope=None, now=None):
     ``new`` counts the entries since the previous reporting date. Grouped queries only."""
     from datetime import datetime, time
 
-    from app.districts.models import District
+    from app.places.models import District
 
     end = report_end(on)
     if now is not None and now < end:

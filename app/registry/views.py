@@ -25,8 +25,8 @@ from app.core.db import utcnow
 from app.core.i18n import current_language, localized
 from app.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, csv_separator
 from app.days import services as days
-from app.districts.services import active_districts, district_by_code
 from app.extensions import db
+from app.places.services import active_districts, district_by_code
 
 from . import exports, services
 from .forms import NoteForm, ProposalForm, StatusForm

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.bookings.models import Booking, Category
 from app.districts import services
 from app.extensions import db
+from app.places import services as places
 from tests.conftest import sign_in
 from tests.html import selected
 from tests.spreadsheets import assert_print_ready, header_map, workbook
@@ -75,7 +76,7 @@ def test_a_coordinator_sees_only_their_district(client, day, make_user):
     assert client.get(f"/districts/shet/days/{DAY}").status_code == 403
     assert client.post(f"/districts/shet/days/{DAY}", data=delegate_form(1)).status_code == 403
     shet = services.register_delegate(
-        day, services.district_by_code("shet"),
+        day, places.district_by_code("shet"),
         services.DelegatePerson(full_name="Чужой", phone="+77017771111", role="npo"),
         now=datetime(2026, 12, 18, tzinfo=UTC),
     )  # fmt: skip
@@ -103,7 +104,7 @@ def test_replace_and_cancel_through_the_page(client, day, make_user):
 
 def test_office_dashboard_matrix_and_xlsx(client, day, make_user, make_day):
     services.register_delegate(
-        day, services.district_by_code("nura"),
+        day, places.district_by_code("nura"),
         services.DelegatePerson(full_name="Делегат", phone="+77017771111", role="npo"),
         now=datetime(2026, 12, 18, tzinfo=UTC),
     )  # fmt: skip
@@ -129,7 +130,7 @@ def test_office_dashboard_matrix_and_xlsx(client, day, make_user, make_day):
 
 def test_the_quota_xlsx_is_typed_coloured_and_print_ready(client, day, make_user, make_day):
     services.register_delegate(
-        day, services.district_by_code("nura"),
+        day, places.district_by_code("nura"),
         services.DelegatePerson(full_name="Делегат", phone="+77017771111", role="npo"),
         now=datetime(2026, 12, 18, tzinfo=UTC),
     )  # fmt: skip
@@ -162,7 +163,7 @@ def test_the_quota_xlsx_is_typed_coloured_and_print_ready(client, day, make_user
 
 def test_quota_settings_by_admin(client, make_user):
     sign_in(client, make_user("admin"))
-    nura = services.district_by_code("nura")
+    nura = places.district_by_code("nura")
     url = "/office/quotas/settings"
     response = client.post(url, data={"district_id": nura.id, "delegate_min": 2,
                                       "delegate_target": 3})  # fmt: skip

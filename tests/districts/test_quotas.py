@@ -11,6 +11,7 @@ from app.days.models import DayStatus, Slot
 from app.districts import services
 from app.districts.services import QuotaStatus
 from app.extensions import db
+from app.places import services as places
 from app.reception import services as desk
 
 DAY = date(2026, 12, 25)
@@ -50,7 +51,7 @@ def day(make_day):
 
 @pytest.fixture
 def nura(app_ctx):
-    return services.district_by_code("nura")
+    return places.district_by_code("nura")
 
 
 def person(n=1, **fields):
@@ -138,7 +139,7 @@ def test_delegates_are_refused_when_they_should_be(day, nura, make_day):
                                             now=WEEK_BEFORE), "duplicate"),
         (lambda: services.register_delegate(day, nura, person(9, phone="+77017770001"),
                                             now=WEEK_BEFORE), "duplicate"),
-        (lambda: services.register_delegate(day, services.district_by_code("satpayev"),
+        (lambda: services.register_delegate(day, places.district_by_code("satpayev"),
                                             person(5), now=WEEK_BEFORE), "inactive_district"),
         (lambda: services.register_delegate(day, nura, person(6), now=AFTER), "closed"),
     ]  # fmt: skip
@@ -178,7 +179,7 @@ def test_delegates_get_the_confirmation_mail(day, nura):
 def test_reminders_seven_days_and_one_day_before_once_each(app, day, nura, make_user):
     coordinator = make_user("district", district="nura")
     make_user("district", district="shet")
-    services.set_quota(services.district_by_code("shet"), 0, 1, today=date(2026, 12, 1))
+    services.set_quota(places.district_by_code("shet"), 0, 1, today=date(2026, 12, 1))
     db.session.commit()
     runner = app.test_cli_runner()
     eight_days = datetime(2026, 12, 17, 3, 0, tzinfo=UTC)

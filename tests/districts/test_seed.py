@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
-from app.districts.models import District
-from app.districts.services import district_by_code
 from app.extensions import db
+from app.places.models import District
+from app.places.services import district_by_code
 
 
 def test_seed_twice_adds_nothing_and_restores_names(app, app_ctx):

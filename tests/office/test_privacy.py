@@ -14,6 +14,7 @@ from app.core import outbox
 from app.districts import services as districts
 from app.extensions import db
 from app.office import privacy
+from app.places import services as places
 from app.reception import services as desk
 from app.registry.models import Origin
 
@@ -68,7 +69,7 @@ def test_no_personal_field_is_left_after_a_purge(app, backend, make_day, make_us
         full_name=f"Серік {MARK}", phone="+77029997755", role=DelegateRole.npo,
         position=f"аким {MARK}", email=f"d{MARK.lower()}@example.kz",
     )  # fmt: skip
-    nura = districts.district_by_code("nura")
+    nura = places.district_by_code("nura")
     delegate = districts.register_delegate(old_day, nura, person, now=before, by=staff)
     substitute = districts.DelegatePerson(
         full_name=f"Болат {MARK}", phone="+77039997755", role=DelegateRole.npo,

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from app.bookings.models import BookingStatus, Category, Source, Topic
 from app.core.audit import AuditEntry
 from app.days.models import Slot
-from app.districts.services import district_by_code
 from app.extensions import db
+from app.places.services import district_by_code
 from app.reception import services as desk
 
 DAY = date(2026, 12, 25)

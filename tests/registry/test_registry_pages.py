@@ -167,7 +167,7 @@ def test_the_office_chooses_the_district_of_a_new_entry(client, make_user):
 def test_a_visitor_s_proposal_takes_the_district_of_the_booking_or_none(
     client, make_day, make_booking, district, shown
 ):
-    from app.districts.services import district_by_code
+    from app.places.services import district_by_code
 
     day = make_day(date(2026, 12, 25))
     where = district_by_code(district).id if district else None

@@ -72,7 +72,7 @@ def test_rerouting_gives_a_new_number_and_keeps_the_old(make_proposal):
 
 
 def test_an_entry_moved_to_another_district_gets_that_districts_number(make_proposal):
-    from app.districts.services import district_by_code
+    from app.places.services import district_by_code
 
     proposal = make_proposal(district="nura")
     old = proposal.number

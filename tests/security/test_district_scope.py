@@ -7,8 +7,8 @@ import time_machine
 
 from app.bookings import services as bookings
 from app.bookings.models import Category
-from app.districts.services import district_by_code
 from app.extensions import db
+from app.places.services import district_by_code
 from app.registry.models import Proposal
 from tests.conftest import sign_in
 

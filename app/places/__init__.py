@@ -1,0 +1,1 @@
+"""Reference data of places: the districts and cities of the region."""
