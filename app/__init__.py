@@ -54,9 +54,9 @@ def create_app(config=None):
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
-    from .core.views import bp as core_bp
     from .days.views import bp as days_bp
     from .districts.views import bp as districts_bp
+    from .office.views import bp as office_bp
     from .reception.views import bp as reception_bp
     from .registry.views import bp as registry_bp
 
@@ -67,7 +67,7 @@ def create_app(config=None):
         reception_bp,
         districts_bp,
         registry_bp,
-        core_bp,
+        office_bp,
         api_bp,
     )
     for blueprint in blueprints:

@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.audit import AuditEntry
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 from app.places.models import District
@@ -105,3 +106,7 @@ class LoginFailure(db.Model):
     #: the trusted browser's device nonce, when the failure came from one
     device: Mapped[str | None] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Relations that point up (core knows nothing of staff accounts) are declared on this side.
+AuditEntry.actor = relationship(User)

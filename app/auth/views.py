@@ -16,16 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 
 from app.core.db import utcnow
 from app.extensions import db, limiter
-from app.places.services import active_districts, district_by_code
 
 from . import services
-from .access import ADMIN, staff_required
-from .forms import ActionForm, LoginForm, UserForm
-from .models import Role, User
+from .forms import ActionForm, LoginForm
+from .models import Role
 
 bp = Blueprint("auth", __name__)
 
@@ -128,54 +125,3 @@ def logout():
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("days.index"))
-
-
-def _user_form():
-    form = UserForm()
-    form.district.choices = [("", "—")] + [(d.code, d.name_ru) for d in active_districts()]
-    return form
-
-
-@bp.route("/office/users", methods=["GET", "POST"])
-@staff_required(*ADMIN)
-def users():
-    form = _user_form()
-    if form.validate_on_submit():
-        district = district_by_code(form.district.data) if form.district.data else None
-        try:
-            services.create_user(
-                form.email.data,
-                form.role.data,
-                form.password.data,
-                district=district,
-                full_name=form.full_name.data or "",
-                by=current_user,
-            )
-            db.session.commit()
-        except services.AuthError as exc:
-            db.session.rollback()
-            field = form.password if exc.code == "weak" else form.email
-            field.errors = [*field.errors, exc.text]
-        else:
-            flash(_("The user is created."), "success")
-            return redirect(url_for("auth.users"))
-    people = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template("auth/users.html", form=form, users=people, action=ActionForm())
-
-
-@bp.post("/office/users/<int:user_id>/<any(activate, deactivate, revoke):change>")
-@staff_required(*ADMIN)
-def change_user(user_id, change):
-    user = db.session.get(User, user_id) or abort(404)
-    if not ActionForm().validate():
-        abort(400)
-    if change == "revoke":
-        services.revoke_tokens(user, by=current_user)
-    elif user.id == current_user.id:
-        flash(_("You cannot deactivate yourself."), "error")
-        return redirect(url_for("auth.users"))
-    else:
-        services.set_active(user, change == "activate", by=current_user)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for("auth.users"))

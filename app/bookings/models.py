@@ -192,7 +192,7 @@ class Booking(db.Model):
     slot: Mapped[Slot | None] = relationship()
     district: Mapped[District | None] = relationship()
     checked_in_by = relationship("User")
-    notes = relationship("VisitNote", back_populates="booking", order_by="VisitNote.created_at")
+    # ``notes`` (the desk's visit notes) is declared by reception, the layer above.
 
     @property
     def is_active(self):

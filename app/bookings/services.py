@@ -18,21 +18,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core import outbox
+from app.core.db import Retry, violated_constraint
 from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
+from app.days import services as days
 from app.days.models import Day, DayStatus, Slot
-from app.days.services import local_moment
+from app.days.services import BOOKING_OPENS_DAYS, local_moment
 from app.extensions import db
 
 from .facts import BookingFacts, Moment
-from .models import Booking, BookingStatus, Category, Source, Topic
+from .models import Booking, BookingStatus, Category, DelegateRole, Source, Topic
 
 #: unambiguous: no 0/O/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V
 CODE_ALPHABET = "ACDEFHJKMNPRTWXY3479"
 CODE_LENGTH = 6
-BOOKING_OPENS_DAYS = 30
 PRIVACY_VERSION = "2026-11"
 
 
@@ -43,7 +45,7 @@ class BookingError(DomainError):
 SLOT_FULL = _l("This time is already taken. Please choose another one.")
 DUPLICATE = _l("There is already a booking for this Day with this phone or e-mail.")
 CLOSED = _l("Booking for this time is closed.")
-NOT_OPEN = _l("Booking for this Day opens 30 days before it.")
+NOT_OPEN = _l("Booking for this Day opens %(days)d days before it.")
 DAY_CANCELLED = _l("This Day is cancelled.")
 SAME_SLOT = _l("The booking is already at this time.")
 NOT_CANCELLABLE = _l("This booking can no longer be changed.")
@@ -63,6 +65,9 @@ class Visitor:
     email: str | None = None
     message: str | None = None
     consent: bool = False
+    #: a district's delegate: their position and why the district sends them
+    position: str | None = None
+    delegate_role: DelegateRole | None = None
 
 
 # --- normalisation -------------------------------------------------------------------
@@ -97,11 +102,9 @@ def normalize_email(raw):
 
 
 def new_code():
-    """A fresh code not used by any booking yet (one indexed look-up, rarely two)."""
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(select(Booking.id).where(Booking.code == code)) is None:
-            return code
+    """A fresh random code. Not looked up: of 20^6 = 64 million codes a clash is rare, and
+    the unique index catches it (the transaction is then run again)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def clean_code(raw):
@@ -161,14 +164,16 @@ def booking_opens_at(day):
     return local_moment(day.date - timedelta(days=BOOKING_OPENS_DAYS), time(0, 0))
 
 
-def check_open(slot, now):
-    day = slot.day
+def check_open(slot, now, *, day=None):
+    """Refuse (``closed``) a slot of a cancelled Day, one that has begun, or one of a Day
+    whose booking window has not opened yet."""
+    day = day or slot.day
     if day.status != DayStatus.scheduled:
-        raise BookingError("closed", DAY_CANCELLED)
+        raise BookingError("closed", DAY_CANCELLED, reason="day_cancelled")
     if now >= slot.starts_at:
-        raise BookingError("closed", CLOSED)
+        raise BookingError("closed", CLOSED, reason="started")
     if now < booking_opens_at(day):
-        raise BookingError("closed", NOT_OPEN)
+        raise BookingError("closed", NOT_OPEN, reason="not_open", days=BOOKING_OPENS_DAYS)
 
 
 def bookable_slots(day, now):
@@ -192,21 +197,33 @@ def open_days(now):
     ).all()
 
 
+def has_bookings(day):
+    return (
+        db.session.scalar(select(Booking.id).where(Booking.day_id == day.id).limit(1)) is not None
+    )
+
+
+# Generation never moves a Day that someone booked (days cannot ask; bookings tells it).
+days.IN_USE_CHECKS.append(has_bookings)
+
+
 # --- seats ------------------------------------------------------------------------
 
 
 def take_seat(slot):
     """One atomic conditional UPDATE: the row lock (PostgreSQL) or the write lock (SQLite)
-    serialises concurrent bookers, and the WHERE re-checks the count under it."""
-    result = db.session.execute(
+    serialises concurrent bookers, and the WHERE re-checks the count under it. RETURNING
+    gives the new count, so the slot needs no second read."""
+    taken = db.session.execute(
         update(Slot)
         .where(Slot.id == slot.id, Slot.booked < Slot.capacity)
         .values(booked=Slot.booked + 1)
+        .returning(Slot.booked)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    ).scalar()
+    if taken is None:
         raise BookingError("slot_full", SLOT_FULL, field="slot_id")
-    db.session.expire(slot, ["booked"])
+    set_committed_value(slot, "booked", taken)
 
 
 def release_seat(slot_id):
@@ -219,6 +236,8 @@ def release_seat(slot_id):
 
 
 def find_duplicate(day_id, phone, email, *, exclude_id=None):
+    """The id of an active booking of the Day with this phone or e-mail (for messages that
+    name it; the partial unique indexes are what refuses a twin)."""
     conditions = [Booking.phone == phone]
     if email:
         conditions.append(Booking.email == email)
@@ -232,11 +251,15 @@ def find_duplicate(day_id, phone, email, *, exclude_id=None):
     return db.session.scalar(stmt.limit(1))
 
 
-def _flush_or_duplicate():
+def _flush_new(booking):
+    """Write the booking; the database's unique indexes refuse a twin (one active booking
+    per phone and per e-mail a Day) and a code drawn twice (then the whole transaction is
+    run again: ``Retry``)."""
     try:
         db.session.flush()
     except IntegrityError as exc:
-        # The partial unique indexes caught a concurrent twin; the caller rolls back.
+        if "code" in violated_constraint(exc):
+            raise Retry() from exc
         raise BookingError("duplicate", DUPLICATE) from exc
 
 
@@ -260,22 +283,39 @@ def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
     )
 
 
-def book_slot(slot, visitor, *, now, source=Source.online):
-    """Book a seat in a slot. Returns the booking with ``manage_token`` set (shown once)."""
-    check_open(slot, now)
-    if find_duplicate(slot.day_id, visitor.phone, visitor.email):
-        raise BookingError("duplicate", DUPLICATE)
-    take_seat(slot)
+def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=None):
+    """The one way a booking comes to be; the sources differ only in what follows:
+
+    - ``online``: a seat in a slot of an open Day, within the booking window;
+    - ``district`` (a delegate): a seat in the slot if one is given, else the Day outside
+      the slots (the district's own rules are checked by the caller);
+    - ``walk_in``: at the desk, no seat, checked in at once, no manage link.
+
+    Returns the booking with ``manage_token`` set (shown once). Statements: the seat's
+    UPDATE, the INSERT, and the confirmation's INSERT into the outbox.
+    """
+    walk_in = source == Source.walk_in
+    if source == Source.online:
+        if slot is None:
+            raise BookingError("not_found", _l("Unknown time."), field="slot_id", status=404)
+        check_open(slot, now, day=day)
+    if slot is not None and not walk_in:
+        take_seat(slot)
     code = new_code()
-    token = manage_token(code)
+    # Nobody holds a manage link for a walk-in: a random hash that no token matches.
+    token = secrets.token_urlsafe(24) if walk_in else manage_token(code)
     booking = Booking(
         code=code,
         token_hash=hash_token(token),
-        day_id=slot.day_id,
-        slot_id=slot.id,
+        day_id=day.id,
+        slot_id=None if walk_in or slot is None else slot.id,
         full_name=visitor.full_name,
         category=visitor.category,
-        organization=visitor.organization if visitor.category.needs_organization else None,
+        organization=visitor.organization
+        if visitor.category.needs_organization or source != Source.online
+        else None,
+        position=visitor.position,
+        delegate_role=visitor.delegate_role,
         district_id=visitor.district_id,
         phone=visitor.phone,
         email=visitor.email,
@@ -284,23 +324,34 @@ def book_slot(slot, visitor, *, now, source=Source.online):
         language=visitor.language,
         consent_version=PRIVACY_VERSION if visitor.consent else None,
         consented_at=now if visitor.consent else None,
-        status=BookingStatus.confirmed,
+        status=BookingStatus.checked_in if walk_in else BookingStatus.confirmed,
         source=source,
         created_at=now,
+        updated_at=now,
+        checked_in_at=now if walk_in else None,
+        checked_in_by_id=getattr(by, "id", None) if walk_in else None,
     )
     db.session.add(booking)
-    _flush_or_duplicate()
-    booking.manage_token = token
-    notify("booking_confirmed", booking, slot=slot, day=slot.day)
+    _flush_new(booking)
+    booking.manage_token = None if walk_in else token
+    if not walk_in:
+        notify("booking_confirmed", booking, slot=slot, day=day)
     return booking
 
 
-def cancel_booking(booking, *, now):
-    """Cancel and free the seat at once. Cancelling twice changes nothing."""
+def book_slot(slot, visitor, *, now):
+    """A visitor books a seat online (the page and POST /api/bookings)."""
+    return create_booking(slot.day, visitor, slot=slot, now=now, source=Source.online)
+
+
+def cancel_booking(booking, *, now, by=None, tell="booking_cancelled", while_open=True):
+    """The one way a booking ends: the seat is freed at once, the SEQUENCE grows, and the
+    person is told (``tell``: the mail kind, or None). Cancelling twice changes nothing.
+    ``while_open``: refuse once the booked time has begun (the visitor's own cancel)."""
     if booking.status == BookingStatus.cancelled:
         return booking
     if booking.status != BookingStatus.confirmed or (
-        booking.slot is not None and now >= booking.slot.starts_at
+        while_open and booking.slot is not None and now >= booking.slot.starts_at
     ):
         raise BookingError("closed", NOT_CANCELLABLE)
     if booking.holds_seat:
@@ -308,7 +359,8 @@ def cancel_booking(booking, *, now):
     booking.status = BookingStatus.cancelled
     booking.cancelled_at = now
     booking.sequence += 1
-    notify("booking_cancelled", booking, slot=booking.slot, day=booking.day)
+    if tell:
+        notify(tell, booking, slot=booking.slot, day=booking.day)
     return booking
 
 
@@ -321,10 +373,6 @@ def move_booking(booking, new_slot, *, now):
     if new_slot.id == booking.slot_id:
         raise BookingError("same_slot", SAME_SLOT, field="slot_id")
     check_open(new_slot, now)
-    if new_slot.day_id != booking.day_id and find_duplicate(
-        new_slot.day_id, booking.phone, booking.email, exclude_id=booking.id
-    ):
-        raise BookingError("duplicate", DUPLICATE)
     take_seat(new_slot)
     old_slot, old_day = booking.slot, booking.day
     before = old_slot or old_day
@@ -336,7 +384,11 @@ def move_booking(booking, new_slot, *, now):
     booking.day = new_slot.day
     booking.sequence += 1
     booking.reminder_queued_at = None
-    _flush_or_duplicate()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Another booking of that Day has this phone or e-mail.
+        raise BookingError("duplicate", DUPLICATE) from exc
     notify("booking_moved", booking, slot=new_slot, day=new_slot.day, previous=previous)
     return booking
 

@@ -104,14 +104,11 @@ def manage(code):
     changeable = booking.status.value == "confirmed" and (
         booking.slot is None or now < booking.slot.starts_at
     )
-    from app.registry.services import proposals_of_booking, status_token
-
-    proposals = proposals_of_booking(booking)
+    # The proposals attached to it come from the registry, a layer above, through the
+    # ``attached_proposals`` template helper it provides.
     return render_template(
         "bookings/manage.html",
         booking=booking,
-        proposals=proposals,
-        proposal_tokens={p.id: status_token(p.id) for p in proposals},
         token=token,
         qr_svg=services.qr_svg(booking.code),
         cancel_form=CancelForm(token=token),

@@ -6,6 +6,10 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
+from app.extensions import db
+
+from .errors import DomainError
+
 
 class UTCDateTime(TypeDecorator):
     """An aware UTC datetime on every database (SQLite keeps no zone of its own)."""
@@ -43,3 +47,45 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+
+
+class Retry(Exception):
+    """The transaction met a rare race that running it again resolves (e.g. a new booking
+    drew a code another transaction had just taken)."""
+
+
+def run_in_transaction(action, *, attempts=3):
+    """The one place a request's change is committed: run ``action``, commit; roll back on
+    any exception and re-raise it, or run it again on ``Retry``."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except Retry:
+            db.session.rollback()
+            if attempt == attempts:
+                raise
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def violated_constraint(error):
+    """The name (PostgreSQL) or the columns (SQLite) of the unique constraint an
+    IntegrityError broke, lower-case; "" when it cannot tell."""
+    diag = getattr(getattr(error, "orig", None), "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return name.lower()
+    return str(getattr(error, "orig", error)).lower()
+
+
+def attempt(action):
+    """A page's change: ``(result, None)`` once committed, or ``(None, error)`` when a
+    domain rule refused it (rolled back) — for the page to show ``error.text``."""
+    try:
+        return run_in_transaction(action), None
+    except DomainError as error:
+        return None, error

@@ -5,16 +5,23 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
+
 
 class DomainError(Exception):
     """A domain rule refused an action: ``code`` for the API, ``message`` (translatable)
-    for people, ``field`` when one form field is at fault, ``details`` for the answer."""
+    for people, ``field`` when one form field is at fault, ``status`` the HTTP status of
+    the refusal (409 unless the rule says otherwise), ``details`` for the answer."""
 
-    def __init__(self, error, message, field=None, **details):
+    status = 409
+
+    def __init__(self, error, message, field=None, status=None, **details):
         super().__init__(error)
         self.code = error
         self.message = message
         self.field = field
+        if status is not None:
+            self.status = status
         self.details = details
 
     @property
@@ -104,8 +111,6 @@ def _handle_database_down(exc):
     that asks to come back, not a 500. Nothing was written: the transaction never began or
     is rolled back with the session."""
     from flask import current_app
-
-    from app.extensions import db
 
     current_app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
                              exc)  # fmt: skip

@@ -1,14 +1,11 @@
 """The calendar of Days: the last-Friday rule, holidays, slots and generation."""
 
 import calendar
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import holidays
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from app.core.db import utcnow
 from app.core.errors import DomainError
@@ -17,6 +14,8 @@ from app.extensions import db
 
 from .models import Day, DayStatus, Slot
 
+#: a Day opens for booking this many days before it (at 00:00 Asia/Almaty)
+BOOKING_OPENS_DAYS = 30
 OPENS = time(10, 0)
 CLOSES = time(16, 0)
 SLOT_MINUTES = 20
@@ -25,10 +24,10 @@ FRIDAY = 4
 
 
 class DayError(DomainError):
-    """A rule of the calendar was broken; the message is translatable."""
+    """A rule of the calendar refused a change (``code``: bad_hours, date_taken,
+    has_bookings, seats_taken)."""
 
-    def __init__(self, message):
-        super().__init__("day", message)
+    status = 422
 
 
 @cache
@@ -107,12 +106,13 @@ def new_day(on, *, opens=OPENS, closes=CLOSES, slot_minutes=SLOT_MINUTES, capaci
     return day
 
 
-def has_bookings(day):
-    from app.bookings.models import Booking  # bookings build on days, not the reverse
+#: checks a higher layer registers (bookings: "has this Day bookings?"), so generation
+#: never moves a Day someone is coming to, without days knowing what a booking is
+IN_USE_CHECKS = []
 
-    return (
-        db.session.scalar(select(Booking.id).where(Booking.day_id == day.id).limit(1)) is not None
-    )
+
+def in_use(day):
+    return any(check(day) for check in IN_USE_CHECKS)
 
 
 def month_range(start, months):
@@ -142,7 +142,7 @@ def generate_days(start, months=12):
         if existing is None:
             db.session.add(new_day(wanted))
             outcome["created"] += 1
-        elif existing.date != wanted and not existing.is_edited and not has_bookings(existing):
+        elif existing.date != wanted and not existing.is_edited and not in_use(existing):
             opens = existing.local_starts_at.time()
             closes = existing.local_ends_at.time()
             existing.date = wanted
@@ -199,147 +199,42 @@ def scheduled_days(since):
     return db.session.scalars(select(Day).where(Day.date >= since).order_by(Day.date)).all()
 
 
-BOOKING_OPENS_DAYS = 30
+# --- the districts' reporting dates (seed point 5) ---------------------------------------
 
 
-def booking_window(slot):
-    """(opens, closes) moments for booking a slot: 30 days before its Day, until it starts."""
-    opens = local_moment(slot.day.date - timedelta(days=BOOKING_OPENS_DAYS), time(0, 0))
-    return opens, slot.starts_at
+def fridays(year, month):
+    return [
+        date(year, month, day)
+        for day in range(1, calendar.monthrange(year, month)[1] + 1)
+        if date(year, month, day).weekday() == 4
+    ]
 
 
-# --- an admin edits a Day ---------------------------------------------------------------------
+def report_dates(year, month):
+    """The 2nd and 4th Friday of a month: the districts' reporting dates (seed point 5)."""
+    found = fridays(year, month)
+    return [found[1], found[3]]
 
 
-@dataclass
-class DayChanges:
-    """What an admin set on a Day's page."""
-
-    date: date
-    opens: time
-    closes: time
-    slot_minutes: int
-    slot_capacity: int
-    break_from: time | None = None
-    break_to: time | None = None
-    note: str | None = None
-    cancelled: bool = False
+def next_report_dates(today, count=2):
+    result = []
+    year, month = today.year, today.month
+    while len(result) < count:
+        result.extend(d for d in report_dates(year, month) if d >= today)
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+    return result[:count]
 
 
-HAS_BOOKINGS = _l(
-    "This Day has bookings: its hours, slot length and break cannot change. Move it to "
-    "another date, give its slots more seats, or cancel it."
-)
-TAKEN_DATE = _l("There is already a Day on that date.")
-BAD_HOURS = _l("The Day must end after it starts, and the break must lie within the Day.")
+def previous_report_date(on):
+    earlier = [d for d in report_dates(on.year, on.month) if d < on]
+    if earlier:
+        return earlier[-1]
+    year, month = (on.year - 1, 12) if on.month == 1 else (on.year, on.month - 1)
+    return report_dates(year, month)[-1]
 
 
-def _active_bookings(day):
-    from app.bookings.models import Booking, BookingStatus
-
-    return db.session.scalars(
-        select(Booking)
-        .where(Booking.day_id == day.id, Booking.status != BookingStatus.cancelled)
-        .options(selectinload(Booking.slot))
-    ).all()
-
-
-def edit_day(day, changes, *, now, by=None):
-    """Move, re-time, re-seat or cancel a Day. Visitors with an active booking are told by
-    mail (with the new time, or the cancellation). Generation never touches it again."""
-    from app.bookings import services as bookings
-    from app.bookings.facts import Moment
-    from app.core import audit
-
-    if changes.closes <= changes.opens or changes.slot_minutes <= 0 or changes.slot_capacity < 0:
-        raise DayError(BAD_HOURS)
-    has_break = bool(changes.break_from or changes.break_to)
-    break_fits = bool(
-        changes.break_from
-        and changes.break_to
-        and changes.opens <= changes.break_from < changes.break_to <= changes.closes
-    )
-    if has_break and not break_fits:
-        raise DayError(BAD_HOURS)  # fmt: skip
-    other = day_by_date(changes.date)
-    if other is not None and other.id != day.id:
-        raise DayError(TAKEN_DATE)
-    before = {"date": day.date.isoformat(), "status": day.status.value,
-              "opens": f"{day.local_starts_at:%H:%M}", "closes": f"{day.local_ends_at:%H:%M}",
-              "slot_minutes": day.slot_minutes, "slot_capacity": day.slot_capacity}  # fmt: skip
-    active = _active_bookings(day)
-    layout_changed = (
-        changes.opens != day.local_starts_at.time()
-        or changes.closes != day.local_ends_at.time()
-        or changes.slot_minutes != day.slot_minutes
-        or (changes.break_from, changes.break_to)
-        != (
-            day.break_starts_at.astimezone(LOCAL_TZ).time() if day.break_starts_at else None,
-            day.break_ends_at.astimezone(LOCAL_TZ).time() if day.break_ends_at else None,
-        )
-    )
-    booked = any(b.slot_id is not None for b in active)
-    if layout_changed and booked and not changes.cancelled:
-        raise DayError(HAS_BOOKINGS)
-    moved = changes.date != day.date
-    was_cancelled = day.is_cancelled
-    # Each visitor's time as it was, for the "moved from" line of their mail.
-    previous = {
-        b.id: Moment(day.date, (b.slot or day).starts_at, (b.slot or day).ends_at) for b in active
-    }
-    day.is_edited = True
-    day.note = (changes.note or "").strip()[:500] or None
-    if changes.cancelled and not day.is_cancelled:
-        day.status = DayStatus.cancelled
-        for booking in active:
-            if booking.holds_seat:
-                bookings.release_seat(booking.slot_id)
-            booking.status = booking.status.__class__.cancelled
-            booking.cancelled_at = now
-            booking.sequence += 1
-    elif not changes.cancelled:
-        day.status = DayStatus.scheduled
-    if moved or layout_changed:
-        old_slots = {s.id: s.local_starts_at.time() for s in day.slots}
-        day.date = changes.date
-        day.starts_at = local_moment(changes.date, changes.opens)
-        day.ends_at = local_moment(changes.date, changes.closes)
-        day.slot_minutes = changes.slot_minutes
-        day.break_starts_at = (
-            local_moment(changes.date, changes.break_from) if changes.break_from else None
-        )
-        day.break_ends_at = (
-            local_moment(changes.date, changes.break_to) if changes.break_to else None
-        )
-        if booked:
-            # Same hours on another date: every slot, with its bookings, moves along.
-            for slot in day.slots:
-                length = slot.ends_at - slot.starts_at
-                slot.starts_at = local_moment(changes.date, old_slots[slot.id])
-                slot.ends_at = slot.starts_at + length
-        else:
-            build_slots(day)
-    if changes.slot_capacity != day.slot_capacity:
-        if any(s.booked > changes.slot_capacity for s in day.slots):
-            raise DayError(_l("Some slots already have more bookings than that."))
-        day.slot_capacity = changes.slot_capacity
-        for slot in day.slots:
-            slot.capacity = changes.slot_capacity
-    if moved or layout_changed or was_cancelled != day.is_cancelled:
-        # What subscribers of the calendar feed see has changed.
-        day.sequence += 1
-        day.updated_at = now
-    db.session.flush()
-    if moved or (changes.cancelled and not was_cancelled):
-        for booking in active:
-            if not changes.cancelled:
-                booking.sequence += 1
-                booking.reminder_queued_at = None  # the reminder follows the new date
-            bookings.notify("day_changed", booking, slot=booking.slot, day=day,
-                            previous=previous[booking.id] if moved else None)  # fmt: skip
-    audit.record(by, "day.edit", day, label=day.date.isoformat(), before=before,
-                 after={"date": day.date.isoformat(), "status": day.status.value,
-                        "opens": f"{changes.opens:%H:%M}", "closes": f"{changes.closes:%H:%M}",
-                        "slot_minutes": day.slot_minutes, "slot_capacity": day.slot_capacity,
-                        "told": sum(1 for b in active if b.email)})  # fmt: skip
-    return len(active)
+def end_of(on):
+    """The end of a date in Asia/Almaty (the next midnight), as an aware moment."""
+    return local_moment(on + timedelta(days=1), time(0))

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
+from app.auth.models import Role, User
 from app.bookings import services as bookings
 from app.bookings.models import Booking, BookingStatus, Category, DelegateRole, Source, Topic
 from app.core import audit, outbox
@@ -222,55 +222,35 @@ def district_delegates(day, district):
 def register_delegate(day, district, person, *, slot=None, now, by=None):
     """A district sends a delegate. With a slot the delegate takes one of its seats (so the
     public sees it taken at once); without one they come to the Day outside slot capacity.
-    The same confirmation mail and .ics as any visitor."""
+    The same confirmation mail and .ics as any visitor (the one booking path)."""
     if not district.is_active:
-        raise DistrictError("inactive_district", INACTIVE)
+        raise DistrictError("inactive_district", INACTIVE, status=422)
     if day.is_cancelled or now >= day.ends_at:
         raise DistrictError("closed", PAST_DAY)
     if slot is not None:
         if slot.day_id != day.id:
-            raise DistrictError("not_found", _l("Unknown time."))
+            raise DistrictError("not_found", _l("Unknown time."), status=404)
         if now >= slot.starts_at:
             raise DistrictError("closed", bookings.CLOSED)
     name = " ".join(person.full_name.split()).casefold()
     for other in district_delegates(day, district):
         if other.is_active and " ".join(other.full_name.split()).casefold() == name:
             raise DistrictError("duplicate", SAME_PERSON)
-    if bookings.find_duplicate(day.id, person.phone, person.email):
-        raise DistrictError("duplicate", bookings.DUPLICATE)
-    if slot is not None:
-        try:
-            bookings.take_seat(slot)
-        except bookings.BookingError as exc:
-            raise DistrictError(exc.code, exc.message) from None
-    code = bookings.new_code()
-    token = bookings.manage_token(code)
-    delegate = Booking(
-        code=code,
-        token_hash=bookings.hash_token(token),
-        day_id=day.id,
-        slot_id=slot.id if slot else None,
+    visitor = bookings.Visitor(
         full_name=person.full_name,
         category=Category.delegate,
-        organization=person.organization,
-        position=person.position,
-        delegate_role=person.role,
-        district_id=district.id,
         phone=person.phone,
-        email=person.email,
         topic=Topic.progress,
         language=person.language,
-        status=BookingStatus.confirmed,
-        source=Source.district,
-        created_at=now,
+        organization=person.organization,
+        district_id=district.id,
+        email=person.email,
+        position=person.position,
+        delegate_role=person.role,
     )
-    db.session.add(delegate)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        raise DistrictError("duplicate", bookings.DUPLICATE) from exc
-    delegate.manage_token = token
-    bookings.notify("booking_confirmed", delegate, slot=slot, day=day)
+    delegate = bookings.create_booking(
+        day, visitor, slot=slot, now=now, source=Source.district, by=by
+    )
     audit.record(by, "delegate.register", delegate, label=delegate.code,
                  after={"district": district.code, "full_name": delegate.full_name})  # fmt: skip
     return delegate
@@ -278,17 +258,10 @@ def register_delegate(day, district, person, *, slot=None, now, by=None):
 
 def cancel_delegate(delegate, district, *, now, by=None):
     if delegate.category != Category.delegate or delegate.district_id != district.id:
-        raise DistrictError("not_found", NOT_A_DELEGATE)
+        raise DistrictError("not_found", NOT_A_DELEGATE, status=404)
     if delegate.day.is_cancelled or now >= delegate.day.ends_at:
         raise DistrictError("closed", PAST_DAY)
-    if delegate.status != BookingStatus.confirmed:
-        raise DistrictError("closed", bookings.NOT_CANCELLABLE)
-    if delegate.holds_seat:
-        bookings.release_seat(delegate.slot_id)
-    delegate.status = BookingStatus.cancelled
-    delegate.cancelled_at = now
-    delegate.sequence += 1
-    bookings.notify("booking_cancelled", delegate, slot=delegate.slot, day=delegate.day)
+    bookings.cancel_booking(delegate, now=now, by=by, while_open=False)
     audit.record(by, "delegate.cancel", delegate, label=delegate.code,
                  before={"status": "confirmed"}, after={"status": "cancelled"})  # fmt: skip
 
@@ -313,8 +286,6 @@ REMINDER_THRESHOLDS = ((7, 2), (1, 0))  # (label, earliest days before): 7…2 d
 def queue_quota_reminders(now):
     """Mail each coordinator whose district is below its minimum, 7 days and 1 day before a
     Day. Once per Day, district, threshold and coordinator, however often this runs."""
-    from app.auth.models import Role, User
-
     today = now.astimezone(LOCAL_TZ).date()
     upcoming = db.session.scalars(
         select(Day).where(

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.bookings.models import Booking
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -22,4 +23,8 @@ class VisitNote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author = relationship("User")
-    booking = relationship("Booking", back_populates="notes")
+    booking = relationship(Booking, back_populates="notes")
+
+
+# A relation that points up (bookings know nothing of the desk) is declared on the higher side.
+Booking.notes = relationship(VisitNote, back_populates="booking", order_by=VisitNote.created_at)

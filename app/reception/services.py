@@ -3,7 +3,6 @@
 Every change is audited and nothing is committed here; the view commits once.
 """
 
-import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -126,29 +125,18 @@ def register_walk_in(day, walk_in, *, by, now):
         if existing_id:
             existing = db.session.get(Booking, existing_id)
             raise DeskError("duplicate", HAS_BOOKING, code=existing.code)
-    booking = Booking(
-        code=bookings.new_code(),
-        # Nobody holds a manage link for a walk-in: a random hash that no token matches.
-        token_hash=bookings.hash_token(secrets.token_urlsafe(24)),
-        day_id=day.id,
-        slot_id=None,
+    visitor = bookings.Visitor(
         full_name=walk_in.full_name,
         category=walk_in.category,
+        phone=walk_in.phone,
+        topic=walk_in.topic,
+        language=walk_in.language,
         organization=walk_in.organization,
         district_id=walk_in.district_id,
-        phone=walk_in.phone,
         email=walk_in.email,
-        topic=walk_in.topic,
         message=walk_in.message,
-        language=walk_in.language,
-        status=BookingStatus.checked_in,
-        source=Source.walk_in,
-        created_at=now,
-        checked_in_at=now,
-        checked_in_by_id=by.id if by else None,
     )
-    db.session.add(booking)
-    db.session.flush()
+    booking = bookings.create_booking(day, visitor, now=now, source=Source.walk_in, by=by)
     audit.record(by, "booking.walk_in", booking, after=_state(booking), label=booking.code)
     return booking
 

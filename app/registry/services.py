@@ -4,11 +4,10 @@ listing with filters, and the twice-monthly report (seed point 5).
 Nothing here commits; the caller commits once, or rolls back on RegistryError.
 """
 
-import calendar
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from flask import current_app
@@ -18,10 +17,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
+from app.auth.models import Role
 from app.core import audit, outbox
 from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
+from app.days import services as days
 from app.extensions import db
+from app.places.models import District
 
 from .models import (
     Initiator,
@@ -247,8 +249,6 @@ TOO_MANY = _l("No more proposals can be attached to this booking. Bring the othe
 
 def create_proposal(draft, *, origin, now, booking=None, by=None):
     """Record an entry, number it in the right registry and tell the initiator."""
-    from app.places.models import District
-
     if booking is not None and by is None:
         attached = db.session.scalar(
             select(func.count(Proposal.id)).where(Proposal.booking_id == booking.id)
@@ -295,8 +295,6 @@ def update_proposal(proposal, draft, *, now, by=None):
     }
     if not changed:
         return proposal
-    from app.places.models import District
-
     proposal.district = db.session.get(District, proposal.district_id)
     proposal.search_text = _search_text(proposal)
     _event(proposal, "edited", by=by, now=now, comment=", ".join(sorted(changed)))
@@ -392,22 +390,16 @@ class Filters:
 
 def scope_for(user):
     """The district a user is limited to (None: sees everything)."""
-    from app.auth.models import Role
-
     return user.district_id if user is not None and user.role == Role.district else None
 
 
 def can_see(user, proposal):
     """The office sees every entry; a district the entries about it, in either registry."""
-    from app.auth.models import Role
-
     return user.role == Role.admin or proposal.district_id == user.district_id
 
 
 def can_change(user, proposal):
     """The office changes every entry; a district its own district registry's entries."""
-    from app.auth.models import Role
-
     if user.role == Role.admin:
         return True
     return (
@@ -490,39 +482,6 @@ def list_proposals(filters, *, scope=None, page=1, per_page=50):
 # --- the twice-monthly report ---------------------------------------------------------------
 
 
-def fridays(year, month):
-    return [
-        date(year, month, day)
-        for day in range(1, calendar.monthrange(year, month)[1] + 1)
-        if date(year, month, day).weekday() == 4
-    ]
-
-
-def report_dates(year, month):
-    """The 2nd and 4th Friday of a month: the districts' reporting dates (seed point 5)."""
-    found = fridays(year, month)
-    return [found[1], found[3]]
-
-
-def next_report_dates(today, count=2):
-    result = []
-    year, month = today.year, today.month
-    while len(result) < count:
-        result.extend(d for d in report_dates(year, month) if d >= today)
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-    return result[:count]
-
-
-def previous_report_date(on):
-    earlier = [d for d in report_dates(on.year, on.month) if d < on]
-    if earlier:
-        return earlier[-1]
-    year, month = (on.year - 1, 12) if on.month == 1 else (on.year, on.month - 1)
-    return report_dates(year, month)[-1]
-
-
 @dataclass
 class ReportRow:
     district: object
@@ -535,27 +494,15 @@ class ReportRow:
     funding: Decimal = Decimal(0)
 
 
-def report_end(on):
-    """The moment a report on a date describes: the end of that day in Asia/Almaty. While
-    it is still ahead, the report is "as of now"."""
-    from datetime import datetime, time
-
-    return datetime.combine(on + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
-
-
 def district_report(on, *, scope=None, now=None):
     """Per district: projects and events by status and subprogram, people involved and
     funding requested, as the registry stood at the end of the reporting date (or ``now``,
     if earlier): each entry counts with the status its history gave it at that moment.
     ``new`` counts the entries since the previous reporting date. Grouped queries only."""
-    from datetime import datetime, time
-
-    from app.places.models import District
-
-    end = report_end(on)
+    end = days.end_of(on)
     if now is not None and now < end:
         end = None  # as of now: everything so far
-    start = datetime.combine(previous_report_date(on) + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    start = days.end_of(days.previous_report_date(on))
     base = [Proposal.created_at < end] if end else []
     if scope is not None:
         base.append(Proposal.district_id == scope)
@@ -599,4 +546,4 @@ def district_report(on, *, scope=None, now=None):
         row.new += new
         row.people += int(people or 0)
         row.funding += Decimal(str(funding or 0))
-    return list(rows.values()), start.date(), on
+    return list(rows.values()), start.astimezone(LOCAL_TZ).date(), on

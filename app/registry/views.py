@@ -33,6 +33,20 @@ from .forms import NoteForm, ProposalForm, StatusForm
 from .models import Initiator, Kind, Origin, Registry, SpecialProject, Status, Subprogram
 
 bp = Blueprint("registry", __name__)
+
+
+@bp.app_context_processor
+def template_helpers():
+    """``attached_proposals(booking)`` for the booking's manage page (bookings sit below the
+    registry and do not know proposals): [(proposal, its status-page token)]."""
+
+    def attached_proposals(booking):
+        found = services.proposals_of_booking(booking)
+        return [(proposal, services.status_token(proposal.id)) for proposal in found]
+
+    return {"attached_proposals": attached_proposals}
+
+
 REGISTRY_STAFF = (Role.admin, Role.district)
 PER_PAGE = 50
 #: a page number past any registry (a larger offset overflows PostgreSQL's bigint)
@@ -342,48 +356,4 @@ def status_page(number):
         "registry/status.html",
         proposal=proposal,
         events=[e for e in proposal.events if e.is_public],
-    )
-
-
-# --- the twice-monthly report -----------------------------------------------------------------
-
-
-def _report_date():
-    chosen = params.arg_date("date")
-    if chosen is not None:
-        return chosen
-    today = days.today_local(utcnow())
-    passed = [d for d in services.report_dates(today.year, today.month) if d <= today]
-    return passed[-1] if passed else services.previous_report_date(today)
-
-
-@bp.get("/office/report")
-@staff_required(*REGISTRY_STAFF)
-def report():
-    on, now = _report_date(), utcnow()
-    rows, since, on = services.district_report(on, scope=services.scope_for(current_user), now=now)
-    today = days.today_local(now)
-    return render_template(
-        "registry/report.html",
-        rows=rows,
-        since=since,
-        on=on,
-        as_of_now=now < services.report_end(on),
-        now=now,
-        statuses=list(Status),
-        subprograms=list(Subprogram),
-        upcoming=services.next_report_dates(today, 4),
-    )
-
-
-@bp.get("/office/report.xlsx")
-@staff_required(*REGISTRY_STAFF)
-def report_xlsx():
-    rows, since, on = services.district_report(
-        _report_date(), scope=services.scope_for(current_user), now=utcnow()
-    )
-    return Response(
-        exports.report_xlsx(rows, since, on),
-        mimetype=XLSX_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="report-{on}.xlsx"'},
     )

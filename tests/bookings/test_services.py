@@ -234,11 +234,18 @@ def test_codes_are_unambiguous(app_ctx):
 
 
 def test_a_code_in_use_is_never_given_again(day, visitor, monkeypatch):
+    """The code is not looked up first: the unique index refuses a code drawn twice, and the
+    transaction runs again with a new one — the seat taken in the first try is given back."""
+    from app.core.db import run_in_transaction
+
     taken = book(day.slots[0], visitor).code
     fresh = "ACDEFH" if taken != "ACDEFH" else "HFEDCA"
     letters = iter(taken + fresh)
     monkeypatch.setattr(services.secrets, "choice", lambda alphabet: next(letters))
-    assert services.new_code() == fresh
+    second = run_in_transaction(lambda: services.book_slot(day.slots[1], visitor(), now=BEFORE))
+    assert second.code == fresh
+    assert db.session.get(Slot, day.slots[1].id).booked == 1
+    assert db.session.scalar(select(func.count(Booking.id))) == 2
 
 
 @pytest.mark.parametrize(

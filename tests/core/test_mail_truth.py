@@ -16,6 +16,7 @@ from app.bookings import services as bookings
 from app.core import outbox
 from app.days import services as days
 from app.extensions import db
+from app.office import days as office
 from app.registry import services as registry
 from app.registry.models import Status
 
@@ -231,14 +232,16 @@ def test_the_calendar_feed_is_stable_and_tracks_a_moved_day(client, day):
     event = Calendar.from_ical(first).events[0]
     assert int(event["SEQUENCE"]) == 0
     moved_at = datetime(2026, 12, 10, 6, 0, tzinfo=UTC)
-    change = days.DayChanges(date=date(2026, 12, 24), opens=time(10), closes=time(16),
+    change = office.DayChanges(date=date(2026, 12, 24), opens=time(10), closes=time(16),
                              slot_minutes=20, slot_capacity=2)  # fmt: skip
-    days.edit_day(day, change, now=moved_at)
+    office.edit_day(day, change, now=moved_at)
     db.session.commit()
     event = Calendar.from_ical(client.get("/calendar.ics").data).events[0]
     assert int(event["SEQUENCE"]) == 1
     assert event["LAST-MODIFIED"].dt == moved_at
     assert event.start.date() == date(2026, 12, 24)
-    days.edit_day(day, days.DayChanges(**{**change.__dict__, "note": "only a note"}), now=BEFORE)
+    office.edit_day(
+        day, office.DayChanges(**{**change.__dict__, "note": "only a note"}), now=BEFORE
+    )
     db.session.commit()
     assert int(Calendar.from_ical(client.get("/calendar.ics").data).events[0]["SEQUENCE"]) == 1

@@ -12,6 +12,7 @@ from app.core.outbox import OutboxMessage
 from app.days import services
 from app.days.models import DayStatus, Slot
 from app.extensions import db
+from app.office import days as office
 from tests.conftest import sign_in
 
 NOW = datetime(2026, 12, 10, 6, 0, tzinfo=UTC)
@@ -21,14 +22,14 @@ def changes(day, **fields):
     values = {"date": day.date, "opens": time(10), "closes": time(16), "slot_minutes": 20,
               "slot_capacity": 2}  # fmt: skip
     values.update(fields)
-    return services.DayChanges(**values)
+    return office.DayChanges(**values)
 
 
 def test_a_day_without_bookings_is_laid_out_again(make_day):
     day = make_day(date(2026, 12, 25))
     wanted = changes(day, opens=time(9), closes=time(13), slot_minutes=30,
                      break_from=time(11), break_to=time(11, 30))  # fmt: skip
-    services.edit_day(day, wanted, now=NOW)
+    office.edit_day(day, wanted, now=NOW)
     db.session.commit()
     local = [s.local_starts_at.strftime("%H:%M") for s in day.slots]
     assert local == ["09:00", "09:30", "10:00", "10:30", "11:30", "12:00", "12:30"]
@@ -40,7 +41,7 @@ def test_moving_a_booked_day_moves_its_bookings_and_tells_them(app, make_day, ma
                                                                smtp_server):  # fmt: skip
     day = make_day(date(2026, 12, 25))
     booking = make_booking(day.slots[3], language="kk")
-    services.edit_day(day, changes(day, date=date(2026, 12, 24), note="25-і — демалыс"), now=NOW)
+    office.edit_day(day, changes(day, date=date(2026, 12, 24), note="25-і — демалыс"), now=NOW)
     db.session.commit()
     db.session.refresh(booking)
     assert booking.slot.local_starts_at.strftime("%Y-%m-%d %H:%M") == "2026-12-24 11:00"
@@ -57,20 +58,20 @@ def test_a_booked_day_keeps_its_layout(make_day, make_booking):
     day = make_day(date(2026, 12, 25))
     make_booking(day.slots[0])
     with pytest.raises(services.DayError):
-        services.edit_day(day, changes(day, slot_minutes=30), now=NOW)
+        office.edit_day(day, changes(day, slot_minutes=30), now=NOW)
     db.session.rollback()
-    services.edit_day(day, changes(day, slot_capacity=3), now=NOW)
+    office.edit_day(day, changes(day, slot_capacity=3), now=NOW)
     db.session.commit()
     assert {s.capacity for s in day.slots} == {3}
     with pytest.raises(services.DayError):
-        services.edit_day(day, changes(day, slot_capacity=0), now=NOW)
+        office.edit_day(day, changes(day, slot_capacity=0), now=NOW)
 
 
 def test_cancelling_frees_every_seat_and_tells_everyone(make_day, make_booking):
     day = make_day(date(2026, 12, 25))
     first = make_booking(day.slots[0])
     make_booking(day.slots[1], email=None)
-    services.edit_day(day, changes(day, cancelled=True, note="Карантин"), now=NOW)
+    office.edit_day(day, changes(day, cancelled=True, note="Карантин"), now=NOW)
     db.session.commit()
     assert day.status == DayStatus.cancelled
     assert db.session.get(type(first), first.id).status == BookingStatus.cancelled

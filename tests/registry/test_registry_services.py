@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.core.outbox import OutboxMessage
+from app.days import services as days
 from app.extensions import db
 from app.registry import services as registry
 from app.registry.models import (
@@ -112,7 +113,7 @@ def test_the_report_shows_each_entry_with_its_status_on_the_date(make_proposal):
     assert status_counts(date(2026, 10, 23)) == {}  # not yet registered
     # A date still ahead: as of now (everything so far), never a guess about the future.
     now = datetime(2026, 12, 5, 6, 0, tzinfo=UTC)
-    assert now < registry.report_end(date(2026, 12, 11))
+    assert now < days.end_of(date(2026, 12, 11))
     assert status_counts(date(2026, 12, 11), now=now) == {"in_progress": 1}
 
 
@@ -238,12 +239,12 @@ def test_numbers_are_unique_under_concurrent_creation(app, make_proposal):
 
 
 def test_report_dates_are_the_second_and_fourth_friday():
-    assert registry.report_dates(2026, 11) == [date(2026, 11, 13), date(2026, 11, 27)]
-    assert registry.report_dates(2017, 7) == [date(2017, 7, 14), date(2017, 7, 28)]
-    assert registry.next_report_dates(date(2026, 11, 28), 2) == [
+    assert days.report_dates(2026, 11) == [date(2026, 11, 13), date(2026, 11, 27)]
+    assert days.report_dates(2017, 7) == [date(2017, 7, 14), date(2017, 7, 28)]
+    assert days.next_report_dates(date(2026, 11, 28), 2) == [
         date(2026, 12, 11), date(2026, 12, 25),
     ]  # fmt: skip
-    assert registry.previous_report_date(date(2026, 12, 11)) == date(2026, 11, 27)
+    assert days.previous_report_date(date(2026, 12, 11)) == date(2026, 11, 27)
 
 
 def test_the_report_counts_by_district_status_and_subprogram(make_proposal):

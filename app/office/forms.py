@@ -5,6 +5,7 @@ from wtforms import BooleanField, DateField, IntegerField, StringField, TimeFiel
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.core.forms import Form
+from app.core.i18n import LOCAL_TZ
 
 REQUIRED = _l("Required field.")
 
@@ -23,3 +24,19 @@ class DayForm(Form):
     break_to = TimeField(_l("Break to"), validators=[Optional()])
     note = StringField(_l("Note for visitors"), validators=[Optional(), Length(max=500)])
     cancelled = BooleanField(_l("Cancel this Day (everyone booked is told)"))
+
+    def fill_from(self, day):
+        """The form as the Day is now (local times)."""
+        self.date.data = day.date
+        self.opens.data = day.local_starts_at.time()
+        self.closes.data = day.local_ends_at.time()
+        self.slot_minutes.data = day.slot_minutes
+        self.slot_capacity.data = day.slot_capacity
+        self.break_from.data = _local_time(day.break_starts_at)
+        self.break_to.data = _local_time(day.break_ends_at)
+        self.note.data = day.note
+        self.cancelled.data = day.is_cancelled
+
+
+def _local_time(moment):
+    return moment.astimezone(LOCAL_TZ).time() if moment else None

@@ -1,0 +1,308 @@
+"""The Project Office's pages (``/office/…``): Days, users, the audit log, the delegate
+quotas and the twice-monthly report — pages that span domains, so they live above them."""
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth import services as auth
+from app.auth.access import ADMIN, DESK, staff_required
+from app.auth.forms import ActionForm, UserForm
+from app.auth.models import Role, User
+from app.core import params
+from app.core.audit import AuditEntry
+from app.core.db import attempt, utcnow
+from app.core.i18n import LOCAL_TZ
+from app.core.spreadsheet import XLSX_MIMETYPE
+from app.days import services as days
+from app.days.models import Day
+from app.districts import exports as quota_exports
+from app.districts import services as quotas
+from app.districts.forms import QuotaForm
+from app.districts.models import QuotaSetting
+from app.extensions import db
+from app.places import services as places
+from app.places.models import District
+from app.registry import exports as registry_exports
+from app.registry import services as registry
+from app.registry.models import Status, Subprogram
+
+from .days import DayChanges
+from .days import edit_day as change_day
+from .forms import DayForm
+
+bp = Blueprint("office", __name__, url_prefix="/office")
+AUDIT_PAGE = 50
+REGISTRY_STAFF = (Role.admin, Role.district)
+
+
+# --- Days -------------------------------------------------------------------------------
+
+
+@bp.get("/days")
+@staff_required(*ADMIN)
+def days_list():
+    since = days.today_local(utcnow()) - timedelta(days=90)
+    return render_template("office/days.html", rows=days.days_with_seats(since))
+
+
+@bp.route("/days/<isodate:on>", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def edit_day(on):
+    day = days.day_by_date(on) or abort(404)
+    form = DayForm()
+    if request.method == "GET":
+        form.fill_from(day)
+    error = None
+    if form.validate_on_submit():
+        changes = DayChanges(
+            date=form.date.data, opens=form.opens.data, closes=form.closes.data,
+            slot_minutes=form.slot_minutes.data, slot_capacity=form.slot_capacity.data,
+            break_from=form.break_from.data, break_to=form.break_to.data, note=form.note.data,
+            cancelled=bool(form.cancelled.data),
+        )  # fmt: skip
+        told, refused = attempt(lambda: change_day(day, changes, now=utcnow(), by=current_user))
+        if refused:
+            error = refused.text
+        else:
+            flash(_("Saved. Visitors with a booking: %(count)d.", count=told), "success")
+            return redirect(url_for("office.edit_day", on=day.date))
+    status = 422 if request.method == "POST" else 200
+    return render_template("office/edit_day.html", day=day, form=form, error=error), status
+
+
+# --- users --------------------------------------------------------------------------------
+
+
+def _user_form():
+    form = UserForm()
+    form.district.choices = [("", "—")] + [(d.code, d.name_ru) for d in places.active_districts()]
+    return form
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def users():
+    form = _user_form()
+    if form.validate_on_submit():
+        district = places.district_by_code(form.district.data) if form.district.data else None
+        _user, refused = attempt(
+            lambda: auth.create_user(
+                form.email.data,
+                form.role.data,
+                form.password.data,
+                district=district,
+                full_name=form.full_name.data or "",
+                by=current_user,
+            )
+        )
+        if refused:
+            field = form.password if refused.code == "weak" else form.email
+            field.errors = [*field.errors, refused.text]
+        else:
+            flash(_("The user is created."), "success")
+            return redirect(url_for("office.users"))
+    people = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    return render_template("office/users.html", form=form, users=people, action=ActionForm())
+
+
+@bp.post("/users/<int:user_id>/<any(activate, deactivate, revoke):change>")
+@staff_required(*ADMIN)
+def change_user(user_id, change):
+    user = db.session.get(User, user_id) or abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    if change != "revoke" and user.id == current_user.id:
+        flash(_("You cannot deactivate yourself."), "error")
+        return redirect(url_for("office.users"))
+    if change == "revoke":
+        attempt(lambda: auth.revoke_tokens(user, by=current_user))
+    else:
+        attempt(lambda: auth.set_active(user, change == "activate", by=current_user))
+    flash(_("Saved."), "success")
+    return redirect(url_for("office.users"))
+
+
+# --- the audit log ----------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+@staff_required(*ADMIN)
+def audit_log():
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    actor = params.arg_int("actor")
+    action = request.args.get("action", "").strip()[:60]
+    label = request.args.get("object", "").strip()[:200]
+    since, until = params.arg_date("from"), params.arg_date("to")
+    if actor:
+        stmt = stmt.where(AuditEntry.actor_id == actor)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if label:
+        stmt = stmt.where(AuditEntry.object_label.in_([label, label.upper()]))
+    if since:
+        stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time(0), tzinfo=LOCAL_TZ))
+    if until:
+        stmt = stmt.where(
+            AuditEntry.at < datetime.combine(until + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+        )
+    # Keyset pagination: "older than this id" stays fast however long the log grows.
+    before = params.arg_int("before")
+    if before:
+        stmt = stmt.where(AuditEntry.id < before)
+    entries = db.session.scalars(stmt.limit(AUDIT_PAGE + 1)).all()
+    more = len(entries) > AUDIT_PAGE
+    entries = entries[:AUDIT_PAGE]
+    actions = db.session.scalars(
+        select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    ).all()
+    staff = db.session.scalars(select(User).order_by(User.email)).all()
+    args = {k: v for k, v in request.args.items() if k != "before"}
+    return render_template(
+        "office/audit.html",
+        entries=entries,
+        more=more,
+        next_before=entries[-1].id if entries else None,
+        actions=actions,
+        staff=staff,
+        args=args,
+    )
+
+
+# --- delegate quotas ----------------------------------------------------------------------
+
+
+def _dashboard_day(now):
+    wanted = params.arg_date("date")
+    if wanted:
+        return days.day_by_date(wanted) or abort(404)
+    return days.day_by_date(days.today_local(now)) or days.next_day(now) or abort(404)
+
+
+@bp.get("/quotas")
+@staff_required(*DESK)
+def quota_dashboard():
+    now = utcnow()
+    day = _dashboard_day(now)
+    recent = quotas.recent_days(now)
+    districts, matrix = quotas.quota_matrix(recent, now=now)
+    standing = quotas.day_quotas(day, now=now)
+    met = quotas.QuotaStatus.met
+    return render_template(
+        "office/quotas.html",
+        day=day,
+        quotas=standing,
+        met_today=sum(1 for q in standing if q.status == met),
+        recent=recent,
+        districts=districts,
+        matrix=matrix,
+        met_per_day={
+            d.id: sum(matrix[x.id][d.id].status == met for x in districts) for d in recent
+        },
+        met_per_district={
+            x.id: sum(q.status == met for q in matrix[x.id].values()) for x in districts
+        },
+        all_days=db.session.scalars(select(Day).order_by(Day.date.desc()).limit(36)).all(),
+    )
+
+
+@bp.get("/quotas.xlsx")
+@staff_required(*DESK)
+def quotas_xlsx():
+    now = utcnow()
+    day = _dashboard_day(now)
+    recent = quotas.recent_days(now)
+    districts, matrix = quotas.quota_matrix(recent, now=now)
+    body = quota_exports.quotas_xlsx(
+        day, quotas.day_quotas(day, now=now), recent, districts, matrix
+    )
+    return Response(
+        body,
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="quotas-{day.date}.xlsx"'},
+    )
+
+
+@bp.route("/quotas/settings", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def quota_settings():
+    now = utcnow()
+    today = days.today_local(now)
+    if request.method == "POST":
+        form = QuotaForm()
+        district = db.session.get(District, params.form_int("district_id", 0))
+        if district is None:
+            abort(404)
+        if not form.validate():
+            flash(_("Minimum and target are whole numbers from 0 to 20."), "error")
+        else:
+            minimum, target = form.delegate_min.data, form.delegate_target.data
+            _setting, refused = attempt(
+                lambda: quotas.set_quota(district, minimum, target, today=today, by=current_user)
+            )
+            if refused:
+                flash(refused.text, "error")
+            else:
+                flash(_("Saved. The new quota applies to Days from tomorrow on."), "success")
+        return redirect(url_for("office.quota_settings"))
+    current = quotas.settings_on(today + timedelta(days=1))
+    history = db.session.scalars(
+        select(QuotaSetting)
+        .order_by(QuotaSetting.effective_from.desc(), QuotaSetting.id.desc())
+        .limit(100)
+    ).all()
+    return render_template(
+        "office/quota_settings.html",
+        districts=places.active_districts(),
+        current=current,
+        defaults=(quotas.DEFAULT_MIN, quotas.DEFAULT_TARGET),
+        history=history,
+        form=QuotaForm(),
+    )
+
+
+# --- the twice-monthly report -----------------------------------------------------------------
+
+
+def _report_date():
+    chosen = params.arg_date("date")
+    if chosen is not None:
+        return chosen
+    today = days.today_local(utcnow())
+    passed = [d for d in days.report_dates(today.year, today.month) if d <= today]
+    return passed[-1] if passed else days.previous_report_date(today)
+
+
+@bp.get("/report")
+@staff_required(*REGISTRY_STAFF)
+def report():
+    on, now = _report_date(), utcnow()
+    rows, since, on = registry.district_report(on, scope=registry.scope_for(current_user), now=now)
+    today = days.today_local(now)
+    return render_template(
+        "office/report.html",
+        rows=rows,
+        since=since,
+        on=on,
+        as_of_now=now < days.end_of(on),
+        now=now,
+        statuses=list(Status),
+        subprograms=list(Subprogram),
+        upcoming=days.next_report_dates(today, 4),
+    )
+
+
+@bp.get("/report.xlsx")
+@staff_required(*REGISTRY_STAFF)
+def report_xlsx():
+    rows, since, on = registry.district_report(
+        _report_date(), scope=registry.scope_for(current_user), now=utcnow()
+    )
+    return Response(
+        registry_exports.report_xlsx(rows, since, on),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="report-{on}.xlsx"'},
+    )
