@@ -51,7 +51,7 @@ def create_app(config=None):
             return None
         return user
 
-    from .api.views import bp as api_bp
+    from .api import views as api_views
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .days.views import bp as days_bp
@@ -68,11 +68,11 @@ def create_app(config=None):
         districts_bp,
         registry_bp,
         office_bp,
-        api_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    csrf.exempt(api_bp)
+    api_views.init_app(app)
+    csrf.exempt(api_views.bp)
 
     from .auth.cli import users_cli
     from .bookings.cli import reminders_cli

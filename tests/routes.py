@@ -45,6 +45,7 @@ ACCESS = {
     "api.get_booking": PUBLIC,
     "api.delete_booking": PUBLIC,
     "api.openapi": PUBLIC,
+    "api.docs": PUBLIC,
     "api.create_checkin": DESK,
     "api.day_attendance": DESK,
     "districts.home": {"admin", "district"},
@@ -96,7 +97,7 @@ def values_for_rule(rule, world):
     values = {}
     for name in rule.arguments:
         converter = rule._converters[name]
-        if name == "on":
+        if name in ("on", "date"):
             values[name] = world["day"].date
         elif name == "booking_id" and rule.endpoint.startswith("districts."):
             values[name] = world["delegate"].id

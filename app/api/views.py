@@ -1,197 +1,205 @@
-"""JSON API (DESIGN.md §6): JSON in and out, every error a JSON code."""
+"""JSON API (DESIGN.md §6): JSON in and out, every error a JSON code.
 
-from datetime import date
+Each route declares its body and answer schemas (app/api/schemas.py): flask-smorest
+validates the body with them, serialises the answer and writes /api/openapi.json from them.
+A domain rule's refusal (any ``DomainError``) becomes ``{"error": code, …}`` with the status
+the rule carries, in one handler below; each change commits in one place
+(``run_in_transaction``).
+"""
 
-from flask import Blueprint, abort, jsonify, request, send_file
+import flask_smorest
+from flask import Response, abort, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
-from werkzeug.datastructures import MultiDict
+from flask_smorest import Blueprint
+from sqlalchemy import and_, select
+from sqlalchemy.orm import contains_eager
 
 from app.auth.access import DESK, STAFF, api_roles, api_user
 from app.auth.models import Role
 from app.bookings import limits as booking_limits
 from app.bookings import services as bookings
-from app.bookings.forms import VisitorForm
+from app.bookings.models import Category, DelegateRole, Topic
 from app.core import limits, params
-from app.core.db import utcnow
-from app.core.errors import json_error
-from app.core.i18n import LOCAL_TZ, current_language
+from app.core.converters import IsoDateConverter
+from app.core.db import run_in_transaction, utcnow
+from app.core.errors import DomainError, json_error
+from app.core.i18n import current_language
 from app.core.spreadsheet import XLSX_MIMETYPE
 from app.days import ics
 from app.days import services as days
 from app.days.models import Slot
 from app.districts import services as districts
-from app.districts.forms import DelegateForm
 from app.extensions import db
 from app.places import services as places
+from app.places.models import District
 from app.reception import services as desk
 from app.registry import exports as registry_exports
 from app.registry import services as registry
-from app.registry.forms import ProposalForm
+from app.registry.models import Initiator, Kind, Scale, SpecialProject, Subprogram
 from app.registry.models import Origin as RegistryOrigin
-from app.registry.models import Status as RegistryStatus
 
-bp = Blueprint("api", __name__, url_prefix="/api")
+from . import schemas as s
+
+bp = Blueprint("api", __name__, url_prefix="/api", description="The JSON API")
+BEARER = [{"bearer": []}]
+UNKNOWN_DISTRICT = _l("Unknown district.")
+UNKNOWN_BOOKING = _l("Unknown booking.")
 
 
-def iso(moment):
-    """ISO 8601 with the Asia/Almaty offset of that moment, e.g. 2026-11-27T10:00:00+05:00."""
-    return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+@bp.errorhandler(DomainError)
+def refused(error):
+    """A domain rule said no: its code and details, with the status the rule carries (a
+    rule about one field answers like the schemas: 422 ``validation`` naming it)."""
+    db.session.rollback()
+    if error.status == 422 and error.field:
+        return invalid(**{error.field: [error.text]})
+    return json_error(error.status, error.code, **error.details)
 
 
-def slot_json(slot):
+@bp.before_request
+def json_bodies_only():
+    """Bodies are JSON objects: another content type is 415, anything but an object 400."""
+    if request.method in ("POST", "PUT", "PATCH"):
+        if not request.is_json:
+            return json_error(415, "unsupported_media_type")
+        if not isinstance(request.get_json(silent=True), dict):
+            return json_error(400, "invalid_json")
+    return None
+
+
+def takes_json(view):
+    """Document what every JSON body may be answered before its schema reads it."""
+    view = bp.alt_response(415, schema=s.Error, description="unsupported_media_type")(view)
+    return bp.alt_response(400, schema=s.Error, description="invalid_json")(view)
+
+
+def invalid(**fields):
+    """A 422 answer naming fields, as the schemas' own refusals do."""
+    return json_error(422, "validation", fields={k: [str(m) for m in v] for k, v in fields.items()})
+
+
+def slot_answer(slot):
     return {
         "id": slot.id,
-        "starts_at": iso(slot.starts_at),
-        "ends_at": iso(slot.ends_at),
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
         "capacity": slot.capacity,
         "free": slot.free,
     }
 
 
+def _day_or_404(on):
+    return days.day_by_date(on) or abort(404)
+
+
+# --- Days ----------------------------------------------------------------------------------
+
+
 @bp.get("/days")
-def list_days():
-    since = request.args.get("from")
-    if since is None:
-        first = days.today_local(utcnow())
-    else:
-        try:
-            first = date.fromisoformat(since)
-        except ValueError:
-            return json_error(422, "validation", fields={"from": ["expected YYYY-MM-DD"]})
+@bp.arguments(s.DaysQuery, location="query", as_kwargs=True)
+@bp.response(200, s.DaysAnswer)
+@bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
+def list_days(from_):
+    """The Days from a date on (default: today), with their seats."""
+    first = from_ or days.today_local(utcnow())
     rows = days.days_with_seats(first)
-    return jsonify(
-        days=[
+    location = ics.address()
+    return {
+        "days": [
             {
-                "date": day.date.isoformat(),
-                "starts_at": iso(day.starts_at),
-                "ends_at": iso(day.ends_at),
+                "date": day.date,
+                "starts_at": day.starts_at,
+                "ends_at": day.ends_at,
                 "status": day.status.value,
-                "location": ics.address(),
+                "location": location,
                 "seats_total": seats,
                 "seats_free": free,
             }
             for day, seats, free in rows
         ]
-    )
-
-
-@bp.get("/days/<isodate:on>/slots")
-def day_slots(on):
-    day = days.day_by_date(on)
-    if day is None:
-        abort(404)
-    return jsonify(date=day.date.isoformat(), slots=[slot_json(s) for s in day.slots])
-
-
-# --- bookings -----------------------------------------------------------------------
-
-BOOKING_FIELDS = {
-    "slot_id": int,
-    "full_name": str,
-    "category": str,
-    "organization": str,
-    "district": str,
-    "phone": str,
-    "email": str,
-    "topic": str,
-    "message": str,
-    "language": str,
-    "consent": bool,
-}
-
-
-def json_body():
-    """The request's JSON object, or an error response."""
-    if not request.is_json:
-        return None, json_error(415, "unsupported_media_type")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return None, json_error(400, "invalid_json")
-    return body, None
-
-
-def type_errors(body, fields):
-    errors = {}
-    for name, kind in fields.items():
-        value = body.get(name)
-        if value is None:
-            continue
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if not ok:
-            errors[name] = [str(_l("Wrong type."))]
-    return errors
-
-
-def booking_json(booking):
-    return {
-        "code": booking.code,
-        "status": booking.status.value,
-        "date": booking.day.date.isoformat(),
-        "slot": slot_json(booking.slot) if booking.slot else None,
-        "full_name": booking.full_name,
-        "category": booking.category.value,
-        "organization": booking.organization,
-        "district": booking.district.code if booking.district else None,
-        "phone": booking.phone,
-        "email": booking.email,
-        "topic": booking.topic.value,
-        "message": booking.message,
-        "language": booking.language,
-        "created_at": iso(booking.created_at),
     }
 
 
+@bp.get("/days/<isodate:date>/slots")
+@bp.response(200, s.SlotsAnswer)
+@bp.alt_response(404, schema=s.Error, description="not_found")
+def day_slots(date):
+    """A Day's slots with their free seats."""
+    day = _day_or_404(date)
+    return {"date": day.date, "slots": [slot_answer(slot) for slot in day.slots]}
+
+
+# --- bookings ------------------------------------------------------------------------------
+
+
+def _slot_day_and_district(slot_id, district_code):
+    """The slot with its Day, and the district named (active), in one statement."""
+    stmt = select(Slot).join(Slot.day).options(contains_eager(Slot.day)).where(Slot.id == slot_id)
+    if not district_code:
+        return db.session.scalar(stmt), None
+    stmt = stmt.add_columns(District).outerjoin(
+        District, and_(District.code == district_code, District.is_active)
+    )
+    row = db.session.execute(stmt).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 @bp.post("/bookings")
+@takes_json
 @limits.shared("book", limits.BOOK)
-def create_booking():
-    body, error = json_body()
-    if error:
-        return error
-    errors = type_errors(body, BOOKING_FIELDS)
-    if "slot_id" not in body:
-        errors.setdefault("slot_id", []).append(str(_l("Required field.")))
-    if body.get("language") not in (None, "ru", "kk"):
-        errors.setdefault("language", []).append(str(_l("Use ru or kk.")))
-    formdata = MultiDict(
-        {
-            key: ("y" if value is True else "" if value is False else str(value))
-            for key, value in body.items()
-            if key in BOOKING_FIELDS and key != "slot_id" and value is not None
-        }
-    )
-    form = VisitorForm(formdata=formdata, meta={"csrf": False})
-    if not form.validate():
-        for name, messages in form.errors.items():
-            if name in BOOKING_FIELDS:
-                errors.setdefault(name, []).extend(str(m) for m in messages)
-    if errors:
-        return json_error(422, "validation", fields=errors)
-    slot = (
-        db.session.get(Slot, body["slot_id"], options=[joinedload(Slot.day)])
-        if abs(body["slot_id"]) < 2**31
-        else None
-    )
+@bp.arguments(s.NewBooking)
+@bp.response(201, s.BookingCreated)
+@bp.alt_response(404, schema=s.Error, description="not_found: no such slot")
+@bp.alt_response(409, schema=s.Error, description="slot_full, duplicate or closed")
+@bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
+@bp.alt_response(429, schema=s.Error, description="rate_limited")
+def create_booking(body):
+    """Book a seat. One SELECT (the slot, its Day and the district), the seat's UPDATE, the
+    INSERT, and the confirmation mail's INSERT into the outbox: four statements."""
+    slot_id = body["slot_id"]
+    slot, district = None, None
+    if 0 < slot_id <= params.MAX_INT:
+        slot, district = _slot_day_and_district(slot_id, body.get("district"))
     if slot is None:
         return json_error(404, "not_found")
-    language = body.get("language") or current_language()
-    visitor = form.visitor(language)
-    try:
-        booking_limits.check(slot.day_id, visitor.phone, request.remote_addr)
+    if body.get("district") and district is None:
+        return invalid(district=[UNKNOWN_DISTRICT])
+    visitor = bookings.Visitor(
+        full_name=body["full_name"],
+        category=Category(body["category"]),
+        organization=body.get("organization"),
+        district_id=district.id if district else None,
+        phone=body["phone"],
+        email=body.get("email"),
+        topic=Topic(body["topic"]),
+        message=body.get("message"),
+        language=body.get("language") or current_language(),
+        consent=body["consent"],
+    )
+    booking_limits.check(slot.day_id, visitor.phone, request.remote_addr)
+
+    def book():
         booking = bookings.book_slot(slot, visitor, now=utcnow())
-        # Built before the commit, which would expire both rows and read them again.
-        answer = {
+        # Answered from what is in hand: a read after the commit would cost a statement.
+        return {
             "code": booking.code,
             "manage_token": booking.manage_token,
             "status": booking.status.value,
-            "slot": slot_json(slot),
+            "slot": slot_answer(slot),
         }
-        db.session.commit()
-    except bookings.BookingError as exc:
-        db.session.rollback()
-        return json_error(429 if exc.code == "rate_limited" else 409, exc.code)
+
+    answer = run_in_transaction(book)
     booking_limits.count(slot.day_id, visitor.phone, request.remote_addr)
-    return jsonify(answer), 201
+    return answer
+
+
+MANAGE_TOKEN = {
+    "in": "header",
+    "name": "X-Manage-Token",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the manage_token returned when the booking was made",
+}
 
 
 def _booking_from_header(code):
@@ -202,106 +210,150 @@ def _booking_from_header(code):
 
 
 @bp.get("/bookings/<code>")
+@bp.doc(parameters=[MANAGE_TOKEN])
+@bp.response(200, s.BookingAnswer)
+@bp.alt_response(404, schema=s.Error, description="not_found (also for a wrong token)")
 def get_booking(code):
-    return jsonify(booking_json(_booking_from_header(code)))
+    """A booking, for whoever holds its manage token."""
+    booking = _booking_from_header(code)
+    return {
+        "code": booking.code,
+        "status": booking.status.value,
+        "date": booking.day.date,
+        "slot": slot_answer(booking.slot) if booking.slot else None,
+        "full_name": booking.full_name,
+        "category": booking.category.value,
+        "organization": booking.organization,
+        "district": booking.district.code if booking.district else None,
+        "phone": booking.phone,
+        "email": booking.email,
+        "topic": booking.topic.value,
+        "message": booking.message,
+        "language": booking.language,
+        "created_at": booking.created_at,
+    }
 
 
 @bp.delete("/bookings/<code>")
 @limits.shared("change", limits.CHANGE)
+@bp.doc(parameters=[MANAGE_TOKEN])
+@bp.response(200, s.Cancelled)
+@bp.alt_response(404, schema=s.Error, description="not_found (also for a wrong token)")
+@bp.alt_response(409, schema=s.Error, description="closed: the time has begun")
+@bp.alt_response(429, schema=s.Error, description="rate_limited")
 def delete_booking(code):
+    """Cancel a booking; its seat is free at once."""
     booking = _booking_from_header(code)
-    try:
-        bookings.cancel_booking(booking, now=utcnow())
-        db.session.commit()
-    except bookings.BookingError as exc:
-        db.session.rollback()
-        return json_error(409, exc.code)
-    return jsonify(status=booking.status.value)
+    run_in_transaction(lambda: bookings.cancel_booking(booking, now=utcnow()))
+    return {"status": "cancelled"}
 
 
-@bp.get("/openapi.json")
+# --- the document and its reference page ---------------------------------------------------
+
+
+#: what any request may be answered, whatever its route: text no database can store (a NUL
+#: character, a lone surrogate) anywhere in it is refused before any view runs
+ANY_ROUTE = {"400": {"description": "bad_request (or invalid_json)", "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}  # fmt: skip
+
+
+def _spec():
+    document = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    for item in document["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                for status, answer in ANY_ROUTE.items():
+                    operation["responses"].setdefault(status, answer)
+    return document
+
+
+@bp.route("/openapi.json")
+@bp.doc(responses={"200": {"description": "this document (OpenAPI 3.1)", "content": {
+    "application/json": {"schema": {"type": "object"}}}}})  # fmt: skip
 def openapi():
-    from .openapi import spec
+    """The OpenAPI 3.1 description of the API, written from its schemas."""
+    return jsonify(_spec())
 
-    return jsonify(spec())
+
+@bp.route("/docs")
+@bp.doc(
+    summary="This reference, as a page",
+    responses={
+        "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}
+    },
+)
+def docs():
+    """The API reference, rendered from /api/openapi.json (no script, no CDN)."""
+    return render_template("api/docs.html", spec=_spec())
 
 
 # --- staff: the desk ----------------------------------------------------------------------
 
 
 @bp.post("/checkins")
+@takes_json
 @api_roles(*DESK)
-def create_checkin():
+@bp.doc(security=BEARER)
+@bp.arguments(s.CheckinBody)
+@bp.response(200, s.CheckinAnswer)
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden")
+@bp.alt_response(404, schema=s.Error, description="not_found")
+@bp.alt_response(409, schema=s.WrongDay, description="cancelled, or wrong_day with its date")
+@bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
+def create_checkin(body):
     """Check a booking in by its code (idempotent). Today's Day unless ``date`` is given."""
-    body, error = json_body()
-    if error:
-        return error
-    errors = type_errors(body, {"code": str, "date": str})
-    if not body.get("code"):
-        errors.setdefault("code", []).append(str(_l("Required field.")))
-    on = days.today_local(utcnow())
-    if isinstance(body.get("date"), str):
-        try:
-            on = date.fromisoformat(body["date"])
-        except ValueError:
-            errors.setdefault("date", []).append(str(_l("Expected YYYY-MM-DD.")))
-    if errors:
-        return json_error(422, "validation", fields=errors)
-    booking = desk.booking_by_code(body["code"][:100])
+    on = body.get("date") or days.today_local(utcnow())
+    booking = desk.booking_by_code(body["code"])
     if booking is None:
         return json_error(404, "not_found")
     day = days.day_by_date(on)
     if day is None:
         return json_error(409, "wrong_day", date=booking.day.date.isoformat())
-    try:
+
+    def check_in():
         fresh = desk.check_in(booking, day=day, by=api_user(), now=utcnow())
-        db.session.commit()
-    except desk.DeskError as exc:
-        db.session.rollback()
-        return json_error(409, exc.code, **exc.details)
-    return jsonify(
-        code=booking.code,
-        status=booking.status.value,
-        checked_in_at=iso(booking.checked_in_at),
-        full_name=booking.full_name,
-        already=not fresh,
-    )
+        return {
+            "code": booking.code,
+            "status": booking.status.value,
+            "checked_in_at": booking.checked_in_at,
+            "full_name": booking.full_name,
+            "already": not fresh,
+        }
+
+    return run_in_transaction(check_in)
 
 
-@bp.get("/days/<isodate:on>/attendance")
+@bp.get("/days/<isodate:date>/attendance")
 @api_roles(*DESK)
-def day_attendance(on):
-    day = days.day_by_date(on)
-    if day is None:
-        abort(404)
-    return jsonify(desk.attendance(day))
+@bp.doc(security=BEARER)
+@bp.response(200, s.Attendance)
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden")
+@bp.alt_response(404, schema=s.Error, description="not_found")
+def day_attendance(date):
+    """A Day's counters: booked, checked in, walk-ins, no-shows."""
+    return desk.attendance(_day_or_404(date))
 
 
 # --- staff: districts ------------------------------------------------------------------------
 
-DELEGATE_FIELDS = {
-    "district": str,
-    "full_name": str,
-    "position": str,
-    "organization": str,
-    "phone": str,
-    "email": str,
-    "role": str,
-    "slot_id": int,
-}
 
-
-@bp.get("/days/<isodate:on>/quotas")
+@bp.get("/days/<isodate:date>/quotas")
 @api_roles(*STAFF)
-def day_quotas(on):
-    day = days.day_by_date(on)
-    if day is None:
-        abort(404)
+@bp.doc(security=BEARER)
+@bp.response(200, s.QuotasAnswer)
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden")
+@bp.alt_response(404, schema=s.Error, description="not_found")
+def day_quotas(date):
+    """Each district's delegates and quota status for a Day (a coordinator: their own)."""
+    day = _day_or_404(date)
     user = api_user()
     scope = [user.district] if user.role == Role.district else None
-    return jsonify(
-        date=day.date.isoformat(),
-        districts=[
+    return {
+        "date": day.date,
+        "districts": [
             {
                 "code": q.district.code,
                 "delegate_min": q.delegate_min,
@@ -312,86 +364,71 @@ def day_quotas(on):
             }
             for q in districts.day_quotas(day, now=utcnow(), districts=scope)
         ],
-    )
+    }
 
 
-@bp.post("/days/<isodate:on>/delegates")
+@bp.post("/days/<isodate:date>/delegates")
+@takes_json
 @api_roles(Role.admin, Role.district)
-def create_delegate(on):
-    body, error = json_body()
-    if error:
-        return error
-    day = days.day_by_date(on)
+@bp.doc(security=BEARER)
+@bp.arguments(s.DelegateBody)
+@bp.response(201, s.DelegateAnswer)
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden: another district")
+@bp.alt_response(404, schema=s.Error, description="not_found: no such Day or time")
+@bp.alt_response(409, schema=s.Error, description="duplicate, closed or slot_full")
+@bp.alt_response(422, schema=s.ValidationAnswer, description="validation or inactive_district")
+def create_delegate(body, date):
+    """Register a district's delegate for a Day (with a time: a seat of that slot)."""
+    day = days.day_by_date(date)
     if day is None:
         return json_error(404, "not_found")
-    errors = type_errors(body, DELEGATE_FIELDS)
-    if errors:
-        return json_error(422, "validation", fields=errors)
     user = api_user()
-    district = places.district_by_code(body.get("district") or "")
-    if district is None:
-        if user.role == Role.district and body.get("district") in (None, ""):
-            district = user.district
-        else:
-            return json_error(
-                422, "validation", fields={"district": [str(_l("Unknown district."))]}
-            )
+    code = body.get("district")
+    if not code and user.role == Role.district:
+        district = user.district
+    else:
+        district = places.district_by_code(code or "")
+        if district is None:
+            return invalid(district=[UNKNOWN_DISTRICT])
     if user.role == Role.district and district.id != user.district_id:
         return json_error(403, "forbidden")
-    formdata = MultiDict(
-        {key: str(value) for key, value in body.items()
-         if key in DELEGATE_FIELDS and key not in ("district", "slot_id") and value is not None}
-    )  # fmt: skip
-    formdata["slot_id"] = "0"
-    form = DelegateForm(formdata=formdata, meta={"csrf": False})
-    form.slot_id.choices = [(0, "")]
-    if not form.validate():
-        return json_error(
-            422, "validation", fields={k: [str(m) for m in v] for k, v in form.errors.items()}
-        )
     slot = None
     if body.get("slot_id") is not None:
         slot_id = body["slot_id"]
-        slot = db.session.get(Slot, slot_id) if abs(slot_id) < 2**31 else None
+        slot = db.session.get(Slot, slot_id) if 0 < slot_id <= params.MAX_INT else None
         if slot is None or slot.day_id != day.id:
             return json_error(404, "not_found")
-    language = current_language()
-    try:
-        delegate = districts.register_delegate(
-            day, district, form.person(language), slot=slot, now=utcnow(), by=user
-        )
-        db.session.commit()
-    except districts.DistrictError as exc:
-        db.session.rollback()
-        status = 422 if exc.code == "inactive_district" else 404 if exc.code == "not_found" else 409
-        return json_error(status, exc.code)
-    return (
-        jsonify(
-            code=delegate.code,
-            manage_token=delegate.manage_token,
-            status=delegate.status.value,
-            district=district.code,
-            full_name=delegate.full_name,
-            role=delegate.delegate_role.value,
-            slot=slot_json(delegate.slot) if delegate.slot else None,
-        ),
-        201,
+    person = districts.DelegatePerson(
+        full_name=body["full_name"],
+        position=body["position"],
+        organization=body.get("organization"),
+        phone=body["phone"],
+        email=body.get("email"),
+        role=DelegateRole(body["role"]),
+        language=current_language(),
     )
+
+    def register():
+        delegate = districts.register_delegate(day, district, person, slot=slot, now=utcnow(),
+                                               by=user)  # fmt: skip
+        return {
+            "code": delegate.code,
+            "manage_token": delegate.manage_token,
+            "status": delegate.status.value,
+            "district": district.code,
+            "full_name": delegate.full_name,
+            "role": delegate.delegate_role.value,
+            "slot": slot_answer(slot) if slot else None,
+        }
+
+    return run_in_transaction(register)
 
 
 # --- staff: the registry ------------------------------------------------------------------------
 
-PROPOSAL_FIELDS = {
-    "kind": str, "title": str, "description": str, "subprogram": str, "special_project": str,
-    "district": str, "scale": str, "initiator_type": str, "initiator_name": str, "phone": str,
-    "email": str, "expected_result": str, "starts_on": str, "ends_on": str, "event_date": str,
-    "people_involved": int, "funding_amount": (int, float, str), "funding_source": str,
-    "funding_justification": str, "is_charity": bool, "booking_code": str, "language": str,
-    "responsible": str,
-}  # fmt: skip
 
-
-def proposal_json(p):
+def proposal_answer(p):
     return {
         "number": p.number,
         "registry": p.in_registry.value,
@@ -406,9 +443,9 @@ def proposal_json(p):
         "initiator_type": p.initiator_type.value,
         "initiator_name": p.initiator_name,
         "expected_result": p.expected_result,
-        "starts_on": p.starts_on.isoformat() if p.starts_on else None,
-        "ends_on": p.ends_on.isoformat() if p.ends_on else None,
-        "event_date": p.event_date.isoformat() if p.event_date else None,
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "event_date": p.event_date,
         "people_involved": p.people_involved,
         "funding_amount": str(p.funding_amount) if p.funding_amount is not None else None,
         "funding_source": p.funding_source,
@@ -418,70 +455,94 @@ def proposal_json(p):
         "booking_code": p.booking.code if p.booking else None,
         "reason": p.reason,
         "merged_into": p.merged_into.number if p.merged_into else None,
-        "created_at": iso(p.created_at),
+        "created_at": p.created_at,
     }
+
+
+def _registry_filters(query):
+    district = None
+    if query.get("district"):
+        district = places.district_by_code(query["district"])
+        if district is None:
+            response, status = invalid(district=[UNKNOWN_DISTRICT])
+            response.status_code = status
+            abort(response)
+    return registry.Filters(
+        registry=query.get("registry"),
+        district=district.id if district else None,
+        status=query.get("status"),
+        kind=query.get("kind"),
+        subprogram=query.get("subprogram"),
+        query=query.get("q"),
+        sort="number",
+    )
 
 
 @bp.get("/registry")
 @api_roles(Role.admin, Role.district)
-def registry_list():
-    args = request.args
-    district = places.district_by_code(args.get("district", "")) if args.get("district") else None
-    if args.get("district") and district is None:
-        return json_error(422, "validation", fields={"district": [str(_l("Unknown district."))]})
-    filters = registry.Filters(
-        registry=args.get("registry") or None,
-        district=district.id if district else None,
-        status=args.get("status") or None,
-        kind=args.get("kind") or None,
-        subprogram=args.get("subprogram") or None,
-        query=(args.get("q") or "").strip()[:100] or None,
-        sort="number",
+@bp.doc(security=BEARER)
+@bp.arguments(s.RegistryQuery, location="query")
+@bp.response(200, s.RegistryAnswer)
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden")
+@bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
+def registry_list(query):
+    """Registry entries, a page at a time (a coordinator: their district's)."""
+    page = registry.list_proposals(
+        _registry_filters(query),
+        scope=registry.scope_for(api_user()),
+        page=query["page"],
+        per_page=query["per_page"],
     )
-    page = params.arg_int("page", 1, minimum=1)
-    per_page = params.arg_int("per_page", 100, minimum=1, maximum=500)
-    items, total = registry.list_proposals(
-        filters, scope=registry.scope_for(api_user()), page=page, per_page=per_page
-    )
-    return jsonify(
-        proposals=[proposal_json(p) for p in items], total=total, page=page, per_page=per_page
-    )
+    return {
+        "proposals": [proposal_answer(p) for p in page.items],
+        "total": page.total,
+        "page": query["page"],
+        "per_page": query["per_page"],
+    }
 
 
 @bp.get("/registry.xlsx")
 @api_roles(Role.admin, Role.district)
-def registry_xlsx():
-    args = request.args
-    district = places.district_by_code(args.get("district", "")) if args.get("district") else None
-    filters = registry.Filters(
-        registry=args.get("registry") or None,
-        district=district.id if district else None,
-        status=args.get("status") or None,
-        kind=args.get("kind") or None,
-    )
-    rows = registry.export_rows(filters, registry.scope_for(api_user()))
-    return send_file(
+@bp.doc(
+    security=BEARER,
+    responses={"200": {"description": "the registry form", "content": {XLSX_MIMETYPE: {}}}},
+)
+@bp.arguments(s.RegistryQuery, location="query")
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden")
+@bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
+def registry_xlsx(query):
+    """The registry form as XLSX (same filters)."""
+    rows = registry.export_rows(_registry_filters(query), registry.scope_for(api_user()))
+    return Response(
         registry_exports.registry_xlsx(rows),
         mimetype=XLSX_MIMETYPE,
-        as_attachment=True,
-        download_name="registry.xlsx",
+        headers={"Content-Disposition": 'attachment; filename="registry.xlsx"'},
     )
 
 
 @bp.post("/proposals")
+@takes_json
 @api_roles(Role.admin, Role.district, Role.reception)
-def create_proposal():
-    body, error = json_body()
-    if error:
-        return error
-    errors = type_errors(body, PROPOSAL_FIELDS)
-    if errors:
-        return json_error(422, "validation", fields=errors)
+@bp.doc(security=BEARER)
+@bp.arguments(s.ProposalBody)
+@bp.response(201, s.ProposalAnswer)
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden: another district")
+@bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
+def create_proposal(body):
+    """Enter a proposal in the registry; it is numbered and routed."""
     user = api_user()
+    code = body.get("district")
     if user.role == Role.district:
-        if body.get("district") not in (None, user.district.code):
+        if code not in (None, user.district.code):
             return json_error(403, "forbidden")
-        body = {**body, "district": user.district.code}
+        district = user.district
+    else:
+        district = places.district_by_code(code or "")
+        if district is None or not district.is_active:
+            return invalid(district=[UNKNOWN_DISTRICT])
     booking = None
     if body.get("booking_code"):
         booking = desk.booking_by_code(body["booking_code"])
@@ -489,49 +550,68 @@ def create_proposal():
             # Another district's visitor answers exactly as an unknown code.
             booking = booking if booking.district_id == user.district_id else None
         if booking is None:
-            return json_error(
-                422, "validation", fields={"booking_code": [str(_l("Unknown booking."))]}
-            )
-    formdata = MultiDict()
-    for key, value in body.items():
-        if key in PROPOSAL_FIELDS and value is not None and key != "booking_code":
-            formdata[key] = "y" if value is True else "" if value is False else str(value)
-    form = ProposalForm(formdata=formdata, meta={"csrf": False})
-    if not form.validate():
-        fields = {k: [str(m) for m in v] for k, v in form.errors.items()}
-        return json_error(422, "validation", fields=fields)
-    language = body.get("language") if body.get("language") in ("ru", "kk") else current_language()
+            return invalid(booking_code=[UNKNOWN_BOOKING])
+    project = body["kind"] == Kind.project.value
+    draft = registry.Draft(
+        kind=Kind(body["kind"]),
+        title=body["title"],
+        description=body.get("description") or "",
+        subprogram=Subprogram(body["subprogram"]),
+        special_project=SpecialProject(body["special_project"])
+        if body.get("special_project")
+        else None,
+        district_id=district.id,
+        scale=Scale(body["scale"]),
+        initiator_type=Initiator(body["initiator_type"]),
+        initiator_name=body["initiator_name"],
+        phone=body.get("phone"),
+        email=body.get("email"),
+        language=body.get("language") or current_language(),
+        expected_result=body.get("expected_result") if project else None,
+        starts_on=body.get("starts_on") if project else None,
+        ends_on=body.get("ends_on") if project else None,
+        event_date=None if project else body.get("event_date"),
+        people_involved=body.get("people_involved"),
+        funding_amount=body.get("funding_amount"),
+        funding_source=body.get("funding_source"),
+        funding_justification=body.get("funding_justification"),
+        is_charity=body["is_charity"],
+        responsible=body.get("responsible"),
+    )
     if booking is not None:
         origin = RegistryOrigin.booking
     else:
         origin = RegistryOrigin.district if user.role == Role.district else RegistryOrigin.office
-    proposal = registry.create_proposal(
-        form.draft(language), origin=origin, booking=booking, now=utcnow(), by=user
-    )
-    db.session.commit()
-    return jsonify(proposal_json(proposal)), 201
+
+    def create():
+        proposal = registry.create_proposal(draft, origin=origin, booking=booking, now=utcnow(),
+                                            by=user)  # fmt: skip
+        return proposal_answer(proposal)
+
+    return run_in_transaction(create)
 
 
 @bp.post("/proposals/<number>/status")
+@takes_json
 @api_roles(Role.admin, Role.district)
-def change_proposal_status(number):
-    body, error = json_body()
-    if error:
-        return error
-    errors = type_errors(body, {"status": str, "reason": str, "merged_into": str})
-    if not body.get("status"):
-        errors.setdefault("status", []).append(str(_l("Required field.")))
-    elif isinstance(body["status"], str) and body["status"] not in RegistryStatus.__members__:
-        errors.setdefault("status", []).append(str(_l("Unknown status.")))
-    if errors:
-        return json_error(422, "validation", fields=errors)
+@bp.doc(security=BEARER)
+@bp.arguments(s.StatusBody)
+@bp.response(200, s.ProposalAnswer)
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden")
+@bp.alt_response(404, schema=s.Error, description="not_found")
+@bp.alt_response(409, schema=s.TransitionRefused, description="transition, with the allowed ones")
+@bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
+def change_proposal_status(body, number):
+    """Move an entry through the review workflow."""
     proposal = registry.proposal_by_number(number)
     user = api_user()
     if proposal is None or not registry.can_see(user, proposal):
         return json_error(404, "not_found")
     if not registry.can_change(user, proposal):
         return json_error(403, "forbidden")
-    try:
+
+    def change():
         registry.change_status(
             proposal,
             body["status"],
@@ -540,12 +620,44 @@ def change_proposal_status(number):
             now=utcnow(),
             by=user,
         )
-        db.session.commit()
-    except registry.RegistryError as exc:
-        db.session.rollback()
-        if exc.code == "transition":
-            return json_error(
-                409, "transition", allowed=sorted(s.value for s in registry.allowed_next(proposal))
-            )
-        return json_error(422, "validation", fields={exc.field: [str(exc.message)]})
-    return jsonify(proposal_json(proposal))
+        return proposal_answer(proposal)
+
+    return run_in_transaction(change)
+
+
+# --- wiring ----------------------------------------------------------------------------------
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest, with the app's own error pages and JSON errors (app.core.errors) in
+    place of its generic error handler, and without its documentation blueprint (the
+    document and the reference page are routes of this blueprint)."""
+
+    #: every error answer is ``{"error": code}`` (each route documents its own)
+    ERROR_SCHEMA = s.Error
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_error_handlers(self):
+        pass
+
+
+def init_app(app):
+    app.config.setdefault("API_TITLE", "Civil Initiatives Day")
+    app.config.setdefault("API_VERSION", "1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "Days, bookings, the desk, district delegates and the registry of "
+                "the Karaganda regional Project Office. Times are ISO 8601 with their Asia/Almaty "
+                "offset; every error is JSON with an `error` code."
+            },
+            "servers": [{"url": "/"}],
+        },
+    )
+    api = Api(app)
+    api.register_converter(IsoDateConverter, lambda converter: {"type": "string", "format": "date"})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.register_blueprint(bp)
+    return api

@@ -24,7 +24,7 @@ def check(day_id, phone, address):
         limits.within(per_day, "book-day", address, day_id)
         and limits.within(per_phone, "book-phone", phone)
     ):
-        raise BookingError("rate_limited", TOO_MANY)
+        raise BookingError("rate_limited", TOO_MANY, status=429)
 
 
 def count(day_id, phone, address):

@@ -169,11 +169,11 @@ def check_open(slot, now, *, day=None):
     whose booking window has not opened yet."""
     day = day or slot.day
     if day.status != DayStatus.scheduled:
-        raise BookingError("closed", DAY_CANCELLED, reason="day_cancelled")
+        raise BookingError("closed", DAY_CANCELLED)
     if now >= slot.starts_at:
-        raise BookingError("closed", CLOSED, reason="started")
+        raise BookingError("closed", CLOSED)
     if now < booking_opens_at(day):
-        raise BookingError("closed", NOT_OPEN, reason="not_open", days=BOOKING_OPENS_DAYS)
+        raise BookingError("closed", NOT_OPEN % {"days": BOOKING_OPENS_DAYS})
 
 
 def bookable_slots(day, now):

@@ -69,8 +69,27 @@ def json_error(status, error=None, **extra):
     return jsonify(body), status
 
 
+def _fields_of(messages):
+    """webargs' messages ({location: {field: [message]}}) as {field: [message]}."""
+    fields = {}
+    for location in messages.values():
+        if isinstance(location, dict):
+            for name, found in location.items():
+                name = "body" if name == "_schema" else name
+                if isinstance(found, dict):  # an item of a list, or a nested object
+                    found = [
+                        m for ms in found.values() for m in (ms if isinstance(ms, list) else [ms])
+                    ]
+                fields.setdefault(name, []).extend(str(m) for m in found)
+    return fields
+
+
 def _handle_http(exc):
     status = exc.code or 500
+    data = getattr(exc, "data", None)
+    if wants_json() and status == 422 and isinstance(data, dict) and "messages" in data:
+        # A body or query string its schema refused (flask-smorest / webargs).
+        return json_error(422, "validation", fields=_fields_of(data["messages"]))
     if wants_json():
         response, status = json_error(status)
         if exc.code == 405 and getattr(exc, "valid_methods", None):

@@ -322,14 +322,15 @@ def allowed_next(proposal):
 def change_status(proposal, to, *, now, reason=None, merged_into=None, by=None):
     to = Status(to)
     if to not in TRANSITIONS[proposal.status]:
-        raise RegistryError("transition", NOT_ALLOWED, field="status")
+        allowed = sorted(s.value for s in TRANSITIONS[proposal.status])
+        raise RegistryError("transition", NOT_ALLOWED, allowed=allowed)
     reason = (reason or "").strip() or None
     if to == Status.rejected and not reason:
-        raise RegistryError("validation", REASON_NEEDED, field="reason")
+        raise RegistryError("validation", REASON_NEEDED, field="reason", status=422)
     target = None
     if to == Status.merged:
         if not merged_into:
-            raise RegistryError("validation", TARGET_NEEDED, field="merged_into")
+            raise RegistryError("validation", TARGET_NEEDED, field="merged_into", status=422)
         target = proposal_by_number(merged_into)
         if target is not None and by is not None and not can_see(by, target):
             target = None  # another district's entry: as if it did not exist
@@ -338,7 +339,7 @@ def change_status(proposal, to, *, now, reason=None, merged_into=None, by=None):
             or target.id == proposal.id
             or target.status in (Status.merged, Status.rejected)
         ):
-            raise RegistryError("validation", BAD_TARGET, field="merged_into")
+            raise RegistryError("validation", BAD_TARGET, field="merged_into", status=422)
     previous = proposal.status
     proposal.status = to
     proposal.reason = reason if to == Status.rejected else proposal.reason
@@ -356,7 +357,7 @@ def change_status(proposal, to, *, now, reason=None, merged_into=None, by=None):
 def add_note(proposal, text, *, now, by=None):
     text = (text or "").strip()
     if not text:
-        raise RegistryError("validation", _l("Write the note."), field="note")
+        raise RegistryError("validation", _l("Write the note."), field="note", status=422)
     _event(proposal, "note", by=by, now=now, comment=text[:5000])
 
 
@@ -460,23 +461,16 @@ def export_rows(filters, scope=None):
 
 
 def list_proposals(filters, *, scope=None, page=1, per_page=50):
-    """One page of entries and the total: a count, the page, and one query each for the
-    districts, merge targets and bookings it names, whatever the registry's size."""
-    stmt = filtered(filters, scope)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    """One page of entries (a Flask-SQLAlchemy ``Pagination``: ``items``, ``total``,
+    ``pages``): a count, the page, and one query each for the districts, merge targets and
+    bookings it names, whatever the registry's size."""
     order = SORTS.get(filters.sort, SORTS["-created"])
-    page = max(page, 1)
-    items = db.session.scalars(
-        stmt.options(
-            selectinload(Proposal.district),
-            selectinload(Proposal.merged_into),
-            selectinload(Proposal.booking),
-        )
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return items, total
+    stmt = filtered(filters, scope).options(
+        selectinload(Proposal.district),
+        selectinload(Proposal.merged_into),
+        selectinload(Proposal.booking),
+    )
+    return db.paginate(stmt.order_by(*order), page=page, per_page=per_page, error_out=False)
 
 
 # --- the twice-monthly report ---------------------------------------------------------------

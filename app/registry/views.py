@@ -104,15 +104,15 @@ def _filters(args):
 def index():
     args = _filter_args()
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    items, total = services.list_proposals(
+    found = services.list_proposals(
         _filters(args), scope=services.scope_for(current_user), page=page, per_page=PER_PAGE
     )
     return render_template(
         "registry/index.html",
-        items=items,
-        total=total,
+        items=found.items,
+        total=found.total,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=max(found.pages, 1),
         args=args,
         exports={
             "xlsx": url_for("registry.export", fmt="xlsx", **args),
