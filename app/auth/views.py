@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.core.db import utcnow
+from app.core.db import run_in_transaction, utcnow
 from app.extensions import db, limiter
 
 from . import services
@@ -98,7 +98,9 @@ def login():
                 device=_device(),
             )
         except services.AuthError as exc:
-            db.session.commit()  # keep the failure: it counts towards the lock
+            # Not rolled back like other refusals: the failure it recorded is what counts
+            # towards the lock.
+            db.session.commit()
             error = exc.text
         else:
             db.session.commit()
@@ -120,8 +122,8 @@ def logout():
     if not form.validate():
         abort(400)
     if current_user.is_authenticated:
-        services.end_sessions(current_user)
-        db.session.commit()
+        user = current_user._get_current_object()
+        run_in_transaction(lambda: services.end_sessions(user))
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("days.index"))

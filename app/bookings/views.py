@@ -13,7 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from app.core import limits
-from app.core.db import utcnow
+from app.core.db import attempt, utcnow
 from app.core.i18n import current_language
 from app.core.urls import public_url
 from app.days import services as days
@@ -49,23 +49,23 @@ def day(on):
             abort(400)
         slot = db.session.get(Slot, form.slot_id.data)
         visitor = form.visitor(current_language())
-        try:
+
+        def book():
             booking_limits.check(day.id, visitor.phone, request.remote_addr)
             booking = services.book_slot(slot, visitor, now=now)
-            db.session.commit()
-            booking_limits.count(day.id, visitor.phone, request.remote_addr)
-        except services.BookingError as exc:
-            db.session.rollback()
+            return url_for("bookings.manage", code=booking.code, token=booking.manage_token)
+
+        receipt, refused = attempt(book)
+        if refused:
             form.slot_id.errors = list(form.slot_id.errors)
-            field = getattr(form, exc.field) if exc.field else None
-            (field.errors if field else form.form_errors).append(exc.message)
+            field = getattr(form, refused.field) if refused.field else None
+            (field.errors if field else form.form_errors).append(refused.text)
             open_slots = services.bookable_slots(day, now)
             form.slot_id.choices = _slot_choices(open_slots)
         else:
+            booking_limits.count(day.id, visitor.phone, request.remote_addr)
             flash(_("Your booking is confirmed"), "success")
-            return redirect(
-                url_for("bookings.manage", code=booking.code, token=booking.manage_token)
-            )
+            return redirect(receipt)
     status = 422 if request.method == "POST" else 200
     return (
         render_template(
@@ -139,14 +139,8 @@ def cancel(code):
     booking = _booking_or_404(code, form.token.data)
     if not form.validate():
         abort(400)
-    try:
-        services.cancel_booking(booking, now=utcnow())
-        db.session.commit()
-    except services.BookingError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Your booking is cancelled"), "success")
+    _done, refused = attempt(lambda: services.cancel_booking(booking, now=utcnow()))
+    flash(*((refused.text, "error") if refused else (_("Your booking is cancelled"), "success")))
     return redirect(url_for("bookings.manage", code=booking.code, token=form.token.data))
 
 
@@ -160,12 +154,9 @@ def move(code):
     if not form.validate() or slot is None:
         flash(_("Choose a time."), "error")
     else:
-        try:
-            services.move_booking(booking, slot, now=utcnow())
-            db.session.commit()
-        except services.BookingError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        _done, refused = attempt(lambda: services.move_booking(booking, slot, now=utcnow()))
+        if refused:
+            flash(refused.text, "error")
         else:
             flash(_("Your booking has been moved"), "success")
     return redirect(url_for("bookings.manage", code=booking.code, token=form.token.data))

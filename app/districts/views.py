@@ -9,7 +9,7 @@ from app.auth.access import staff_required
 from app.auth.forms import ActionForm
 from app.auth.models import Role
 from app.bookings.models import Booking, Category
-from app.core.db import utcnow
+from app.core.db import attempt, utcnow
 from app.core.i18n import current_language
 from app.days import services as days
 from app.days.models import Day, DayStatus, Slot
@@ -87,14 +87,14 @@ def day(code, on):
     form.slot_id.choices = _slot_choices(day, now)
     if form.validate_on_submit():
         slot = db.session.get(Slot, form.slot_id.data) if form.slot_id.data else None
-        try:
-            delegate = services.register_delegate(
-                day, district, form.person(current_language()), slot=slot, now=now, by=current_user
+        person = form.person(current_language())
+        delegate, refused = attempt(
+            lambda: services.register_delegate(
+                day, district, person, slot=slot, now=now, by=current_user
             )
-            db.session.commit()
-        except services.DistrictError as exc:
-            db.session.rollback()
-            form.full_name.errors = [*form.full_name.errors, exc.message]
+        )
+        if refused:
+            form.full_name.errors = [*form.full_name.errors, refused.text]
         else:
             flash(_("Delegate registered: %(name)s (%(code)s).", name=delegate.full_name,
                     code=delegate.code), "success")  # fmt: skip
@@ -133,12 +133,11 @@ def cancel(code, booking_id):
     delegate = _delegate_of(district, booking_id)
     if not ActionForm().validate():
         abort(400)
-    try:
-        services.cancel_delegate(delegate, district, now=utcnow(), by=current_user)
-        db.session.commit()
-    except services.DistrictError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    _done, refused = attempt(
+        lambda: services.cancel_delegate(delegate, district, now=utcnow(), by=current_user)
+    )
+    if refused:
+        flash(refused.text, "error")
     else:
         flash(_("The delegate is cancelled."), "success")
     return redirect(url_for("districts.day", code=district.code, on=delegate.day.date))
@@ -152,14 +151,14 @@ def replace(code, booking_id):
     form = DelegateForm()
     form.slot_id.choices = [(delegate.slot_id or 0, "")]
     if form.validate_on_submit():
-        try:
-            substitute = services.replace_delegate(
-                delegate, district, form.person(current_language()), now=utcnow(), by=current_user
+        person = form.person(current_language())
+        substitute, refused = attempt(
+            lambda: services.replace_delegate(
+                delegate, district, person, now=utcnow(), by=current_user
             )
-            db.session.commit()
-        except services.DistrictError as exc:
-            db.session.rollback()
-            form.full_name.errors = [*form.full_name.errors, exc.message]
+        )
+        if refused:
+            form.full_name.errors = [*form.full_name.errors, refused.text]
         else:
             flash(_("%(old)s is replaced by %(new)s.", old=delegate.full_name,
                     new=substitute.full_name), "success")  # fmt: skip

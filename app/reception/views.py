@@ -17,7 +17,7 @@ from flask_login import current_user
 from app.auth.access import DESK, staff_required
 from app.auth.forms import ActionForm
 from app.bookings.models import Booking
-from app.core.db import utcnow
+from app.core.db import attempt, utcnow
 from app.core.i18n import current_language
 from app.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, csv_separator
 from app.days import services as days
@@ -100,15 +100,11 @@ def scan(on):
     booking = services.booking_by_code(typed)
     if booking is None:
         return redirect(url_for("reception.desk", on=day.date, q=typed.strip()))
-    try:
-        fresh = services.check_in(booking, day=day, by=current_user, now=utcnow())
-        db.session.commit()
-    except services.DeskError as exc:
-        db.session.rollback()
-        flash(
-            _("%(code)s: %(message)s", code=booking.code, message=exc.message % exc.details),
-            "error",
-        )
+    fresh, refused = attempt(
+        lambda: services.check_in(booking, day=day, by=current_user, now=utcnow())
+    )
+    if refused:
+        flash(_("%(code)s: %(message)s", code=booking.code, message=refused.text), "error")
         return _back(day)
     if fresh:
         flash(
@@ -133,17 +129,14 @@ def change(on, booking_id, change):
     booking = _booking_of(day, booking_id)
     _csrf_or_400()
     now = utcnow()
-    try:
-        if change == "checkin":
-            services.check_in(booking, day=day, by=current_user, now=now)
-        elif change == "undo":
-            services.undo_check_in(booking, by=current_user)
-        else:
-            services.mark_no_show(booking, by=current_user, now=now)
-        db.session.commit()
-    except services.DeskError as exc:
-        db.session.rollback()
-        flash(exc.message % exc.details, "error")
+    actions = {
+        "checkin": lambda: services.check_in(booking, day=day, by=current_user, now=now),
+        "undo": lambda: services.undo_check_in(booking, by=current_user),
+        "no_show": lambda: services.mark_no_show(booking, by=current_user, now=now),
+    }
+    _done, refused = attempt(actions[change])
+    if refused:
+        flash(refused.text, "error")
     else:
         flash(_("Saved."), "success")
     return _back(day, booking=booking.id)
@@ -157,12 +150,11 @@ def slot_no_shows(on, slot_id):
     if slot is None or slot.day_id != day.id:
         abort(404)
     _csrf_or_400()
-    try:
-        count = services.mark_slot_no_shows(slot, by=current_user, now=utcnow())
-        db.session.commit()
-    except services.DeskError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    count, refused = attempt(
+        lambda: services.mark_slot_no_shows(slot, by=current_user, now=utcnow())
+    )
+    if refused:
+        flash(refused.text, "error")
     else:
         flash(_("Marked as no-show: %(count)d.", count=count), "success")
     return _back(day)
@@ -177,9 +169,10 @@ def add_note(on, booking_id):
     if not form.validate():
         flash(_("Write what was discussed."), "error")
         return _back(day, booking=booking.id)
-    services.add_note(booking, form.text.data, form.follow_up.data, by=current_user)
-    db.session.commit()
-    flash(_("The note is saved."), "success")
+    _note, refused = attempt(
+        lambda: services.add_note(booking, form.text.data, form.follow_up.data, by=current_user)
+    )
+    flash(refused.text if refused else _("The note is saved."), "error" if refused else "success")
     return _back(day, booking=booking.id)
 
 
@@ -189,14 +182,12 @@ def walk_in(on):
     day = _day_or_404(on)
     form = WalkInForm()
     if form.validate_on_submit():
-        try:
-            booking = services.register_walk_in(
-                day, form.walk_in(current_language()), by=current_user, now=utcnow()
-            )
-            db.session.commit()
-        except services.DeskError as exc:
-            db.session.rollback()
-            form.phone.errors = [*form.phone.errors, exc.message % exc.details]
+        walk_in = form.walk_in(current_language())
+        booking, refused = attempt(
+            lambda: services.register_walk_in(day, walk_in, by=current_user, now=utcnow())
+        )
+        if refused:
+            form.phone.errors = [*form.phone.errors, refused.text]
         else:
             flash(_("Walk-in recorded and checked in: %(name)s (%(code)s).",
                     name=booking.full_name, code=booking.code), "success")  # fmt: skip

@@ -21,7 +21,7 @@ from app.auth.models import Role
 from app.bookings import services as bookings
 from app.bookings.models import Booking, Category
 from app.core import limits, params
-from app.core.db import utcnow
+from app.core.db import attempt, run_in_transaction, utcnow
 from app.core.i18n import current_language, localized
 from app.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, csv_separator
 from app.days import services as days
@@ -171,12 +171,14 @@ def new():
     form = _new_form()
     if form.validate_on_submit():
         origin = Origin.district if current_user.role == Role.district else Origin.office
-        proposal = services.create_proposal(
-            form.draft(current_language()), origin=origin, now=utcnow(), by=current_user
+        draft = form.draft(current_language())
+        number = run_in_transaction(
+            lambda: (
+                services.create_proposal(draft, origin=origin, now=utcnow(), by=current_user).number
+            )
         )
-        db.session.commit()
-        flash(_("Registered as %(number)s.", number=proposal.number), "success")
-        return redirect(url_for("registry.detail", number=proposal.number))
+        flash(_("Registered as %(number)s.", number=number), "success")
+        return redirect(url_for("registry.detail", number=number))
     status = 422 if request.method == "POST" else 200
     return render_template("registry/form.html", form=form, proposal=None, staff=True), status
 
@@ -208,8 +210,9 @@ def change_status(number):
             abort(400)  # a missing CSRF token or an overlong text: no one's honest mistake
         flash(form.status.errors[0], "error")
         return redirect(url_for("registry.detail", number=proposal.number))
-    try:
-        services.change_status(
+    number = proposal.number
+    _done, refused = attempt(
+        lambda: services.change_status(
             proposal,
             form.status.data,
             reason=form.reason.data,
@@ -217,13 +220,9 @@ def change_status(number):
             now=utcnow(),
             by=current_user,
         )
-        db.session.commit()
-    except services.RegistryError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Saved."), "success")
-    return redirect(url_for("registry.detail", number=proposal.number))
+    )
+    flash(*((refused.text, "error") if refused else (_("Saved."), "success")))
+    return redirect(url_for("registry.detail", number=number))
 
 
 @bp.post("/registry/<number>/notes")
@@ -231,12 +230,16 @@ def change_status(number):
 def add_note(number):
     proposal = _proposal_or_404(number)
     form = NoteForm()
+    number = proposal.number
     if not form.validate():
         flash(_("Write the note."), "error")
     else:
-        services.add_note(proposal, form.note.data, now=utcnow(), by=current_user)
-        db.session.commit()
-    return redirect(url_for("registry.detail", number=proposal.number))
+        _done, refused = attempt(
+            lambda: services.add_note(proposal, form.note.data, now=utcnow(), by=current_user)
+        )
+        if refused:
+            flash(refused.text, "error")
+    return redirect(url_for("registry.detail", number=number))
 
 
 @bp.route("/registry/<number>/edit", methods=["GET", "POST"])
@@ -248,12 +251,12 @@ def edit(number):
     if request.method == "GET":
         form.fill_from(proposal)
     if form.validate_on_submit():
-        services.update_proposal(
-            proposal, form.draft(proposal.language), now=utcnow(), by=current_user
+        draft = form.draft(proposal.language)
+        number = run_in_transaction(
+            lambda: services.update_proposal(proposal, draft, now=utcnow(), by=current_user).number
         )
-        db.session.commit()
         flash(_("Saved."), "success")
-        return redirect(url_for("registry.detail", number=proposal.number))
+        return redirect(url_for("registry.detail", number=number))
     status = 422 if request.method == "POST" else 200
     return render_template("registry/form.html", form=form, proposal=proposal, staff=True), status
 
@@ -296,23 +299,18 @@ def desk_proposal(on, booking_id):
         abort(404)
     form = _form_for_booking(booking, staff=True)
     if form.validate_on_submit():
-        proposal = services.create_proposal(
-            form.draft(booking.language),
-            origin=Origin.booking,
-            booking=booking,
-            now=utcnow(),
-            by=current_user,
-        )
-        db.session.commit()
-        flash(
-            _(
-                "Proposal registered as %(number)s in the %(registry)s.",
-                number=proposal.number,
-                registry=proposal.in_registry.title,
-            ),
-            "success",
-        )
-        return redirect(url_for("reception.desk", on=day.date) + f"#b{booking.id}")
+        draft = form.draft(booking.language)
+
+        def record():
+            proposal = services.create_proposal(
+                draft, origin=Origin.booking, booking=booking, now=utcnow(), by=current_user
+            )
+            return proposal.number, proposal.in_registry
+
+        number, registry = run_in_transaction(record)
+        flash(_("Proposal registered as %(number)s in the %(registry)s.", number=number,
+                registry=registry.title), "success")  # fmt: skip
+        return redirect(url_for("reception.desk", on=day.date) + f"#b{booking_id}")
     status = 422 if request.method == "POST" else 200
     return render_template(
         "registry/form.html", form=form, proposal=None, staff=True, booking=booking, day=day
@@ -328,19 +326,21 @@ def booking_proposal(code):
         abort(404)
     form = _form_for_booking(booking, staff=False)
     if form.validate_on_submit():
-        try:
+        draft = form.draft(booking.language)
+
+        def attach():
             proposal = services.create_proposal(
-                form.draft(booking.language), origin=Origin.booking, booking=booking, now=utcnow()
+                draft, origin=Origin.booking, booking=booking, now=utcnow()
             )
-            db.session.commit()
-        except services.RegistryError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.text)
+            return proposal.number, proposal.status_token
+
+        attached, refused = attempt(attach)
+        if refused:
+            form.form_errors.append(refused.text)
         else:
-            flash(_("Proposal registered as %(number)s.", number=proposal.number), "success")
-            return redirect(
-                url_for("registry.status_page", number=proposal.number, token=proposal.status_token)
-            )
+            number, status_token = attached
+            flash(_("Proposal registered as %(number)s.", number=number), "success")
+            return redirect(url_for("registry.status_page", number=number, token=status_token))
     status = 422 if request.method == "POST" else 200
     return render_template(
         "registry/form.html", form=form, proposal=None, staff=False, booking=booking, token=token
