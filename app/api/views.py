@@ -176,7 +176,8 @@ def create_booking(body):
         language=body.get("language") or current_language(),
         consent=body["consent"],
     )
-    booking_limits.check(slot.day_id, visitor.phone, request.remote_addr)
+    day_id = slot.day_id
+    booking_limits.check(day_id, visitor.phone, request.remote_addr)
 
     def book():
         booking = bookings.book_slot(slot, visitor, now=utcnow())
@@ -189,7 +190,7 @@ def create_booking(body):
         }
 
     answer = run_in_transaction(book)
-    booking_limits.count(slot.day_id, visitor.phone, request.remote_addr)
+    booking_limits.count(day_id, visitor.phone, request.remote_addr)
     return answer
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core import outbox
@@ -142,7 +142,13 @@ def token_matches(booking, token):
 def booking_for_token(code, token):
     """The booking if the token is its own; None otherwise (never says which was wrong)."""
     code = clean_code(code)
-    booking = db.session.scalar(select(Booking).where(Booking.code == code)) if code else None
+    # With its slot and Day: what every page and change of a booking reads next.
+    stmt = (
+        select(Booking)
+        .where(Booking.code == code)
+        .options(joinedload(Booking.slot), joinedload(Booking.day))
+    )
+    booking = db.session.scalar(stmt) if code else None
     if not token_matches(booking, token):
         # Compare anyway so a wrong code and a wrong token take the same time.
         hmac.compare_digest(hash_token("x"), hash_token(token or ""))

@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from app.core import limits
 from app.core.db import attempt, utcnow
@@ -141,7 +142,7 @@ def cancel(code):
         abort(400)
     _done, refused = attempt(lambda: services.cancel_booking(booking, now=utcnow()))
     flash(*((refused.text, "error") if refused else (_("Your booking is cancelled"), "success")))
-    return redirect(url_for("bookings.manage", code=booking.code, token=form.token.data))
+    return redirect(url_for("bookings.manage", code=code, token=form.token.data))
 
 
 @bp.post("/bookings/<code>/move")
@@ -149,7 +150,8 @@ def cancel(code):
 def move(code):
     form = MoveForm()
     booking = _booking_or_404(code, form.token.data)
-    slot = db.session.get(Slot, form.slot_id.data) if form.slot_id.data else None
+    wanted = form.slot_id.data
+    slot = db.session.get(Slot, wanted, options=[joinedload(Slot.day)]) if wanted else None
     form.slot_id.choices = [(slot.id, "")] if slot else []
     if not form.validate() or slot is None:
         flash(_("Choose a time."), "error")
@@ -159,7 +161,7 @@ def move(code):
             flash(refused.text, "error")
         else:
             flash(_("Your booking has been moved"), "success")
-    return redirect(url_for("bookings.manage", code=booking.code, token=form.token.data))
+    return redirect(url_for("bookings.manage", code=code, token=form.token.data))
 
 
 @bp.get("/privacy")

@@ -1,0 +1,88 @@
+"""What a booking costs the database, counted statement by statement (a count, not a
+timing): a booking with an e-mail is one SELECT (slot, Day, district), the seat's UPDATE,
+the INSERT and the confirmation's INSERT into the outbox — little more than one insert."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import event
+
+from app.extensions import db
+
+DAY = date(2026, 12, 25)
+BEFORE = datetime(2026, 12, 20, 6, 0, tzinfo=UTC)
+
+
+class Statements:
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.seen.append(" ".join(statement.split())[:90])
+
+    def __len__(self):
+        return len(self.seen)
+
+
+@pytest.fixture
+def statements(app):
+    counter = Statements()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(autouse=True)
+def before_the_day():
+    with time_machine.travel(BEFORE, tick=False):
+        yield
+
+
+def body(slot_id, n, **fields):
+    return {"slot_id": slot_id, "full_name": "Дана Омарова", "category": "citizen",
+            "district": "nura", "phone": f"8 701 555 {n:02d} 00", "email": f"d{n}@ex.kz",
+            "topic": "problem", "consent": True, **fields}  # fmt: skip
+
+
+def test_a_booking_with_e_mail_costs_four_statements(client, make_day, statements):
+    slots = [slot.id for slot in make_day(DAY).slots]
+    client.post("/api/bookings", json=body(slots[0], 1))  # warm-up
+    statements.seen.clear()
+    response = client.post("/api/bookings", json=body(slots[1], 2))
+    assert response.status_code == 201, response.get_json()
+    assert len(statements) <= 4, statements.seen
+    kinds = [s.split()[0] for s in statements.seen]
+    assert kinds.count("INSERT") == 2 and kinds.count("UPDATE") == 1, statements.seen
+
+
+def test_without_a_district_or_e_mail_it_is_three(client, make_day, statements):
+    slots = [slot.id for slot in make_day(DAY).slots]
+    statements.seen.clear()
+    answer = client.post("/api/bookings", json=body(slots[1], 3, district=None, email=None))
+    assert answer.status_code == 201
+    assert len(statements) <= 3, statements.seen
+
+
+def test_a_cancel_costs_four(client, make_day, statements):
+    slots = [slot.id for slot in make_day(DAY).slots]
+    made = client.post("/api/bookings", json=body(slots[0], 4)).get_json()
+    statements.seen.clear()
+    response = client.delete(f"/api/bookings/{made['code']}",
+                             headers={"X-Manage-Token": made["manage_token"]})  # fmt: skip
+    assert response.status_code == 200
+    # The booking with its slot and Day, the seat, the booking, the mail.
+    assert len(statements) <= 4, statements.seen
+
+
+def test_a_move_costs_six(client, make_day, statements):
+    slots = [slot.id for slot in make_day(DAY).slots]
+    made = client.post("/api/bookings", json=body(slots[0], 5)).get_json()
+    statements.seen.clear()
+    response = client.post(f"/bookings/{made['code']}/move",
+                           data={"token": made["manage_token"], "slot_id": slots[3]})  # fmt: skip
+    assert response.status_code == 302
+    # The booking, the new slot, its seat, the old seat, the booking, the mail.
+    assert len(statements) <= 6, statements.seen
