@@ -25,6 +25,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import floor_app
 from common import (
     PYTHON,
     ROOT,
@@ -66,13 +67,15 @@ def create_days(url, days, capacity):
     return slot_ids
 
 
-def start_gunicorn(url, port, workers, threads, log):
+def start_gunicorn(url, port, workers, threads, log, app="wsgi:app"):
     command = [
         str(PYTHON), "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-        "--bind", f"{HOST}:{port}", "--graceful-timeout", "5", "wsgi:app",
+        "--bind", f"{HOST}:{port}", "--graceful-timeout", "5", app,
     ]  # fmt: skip
+    environment = env_for(url)
+    environment["PYTHONPATH"] = f"{ROOT}:{ROOT / 'bench'}"
     server = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-        command, cwd=ROOT, env=env_for(url), stdout=log, stderr=subprocess.STDOUT
+        command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -122,6 +125,7 @@ def booking_body(number, slot_id):
         "full_name": f"Bench Visitor {number}",
         "category": "citizen",
         "phone": f"+7701{number:07d}",
+        "email": f"bench{number}@example.kz",
         "topic": "proposal",
         "message": "benchmark",
         "language": "ru",
@@ -129,10 +133,10 @@ def booking_body(number, slot_id):
     }
 
 
-def fire(port, total, concurrency, slot_ids, seed):
+def fire(port, total, concurrency, slot_ids, seed, *, first_number=0):
     """``total`` POST /api/bookings from ``concurrency`` threads; per-request results."""
     rng = random.Random(seed)  # noqa: S311 (load generator, not secrets)
-    next_number = iter(range(total))
+    next_number = iter(range(first_number, first_number + total))
     lock = threading.Lock()
     open_slots = list(slot_ids)
     results = []  # (status, error code, seconds)
@@ -224,6 +228,43 @@ def statements_per_booking(url):
     return warm.status_code, response.status_code, counter
 
 
+def burst(url, args, slot_ids, *, app, first_number, seed):
+    """One burst of ``args.requests`` bookings against a fresh gunicorn serving ``app``."""
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
+        "w+", prefix="civic-bench-gunicorn-", suffix=".log", delete=False
+    )
+    port = free_port()
+    server = start_gunicorn(url, port, args.workers, args.threads, log, app=app)
+    try:
+        client_cpu, server_cpu = time.process_time(), workers_cpu(server.pid)
+        results, wall = fire(port, args.requests, args.concurrency, slot_ids, seed,
+                             first_number=first_number)  # fmt: skip
+        client_cpu = time.process_time() - client_cpu
+        server_cpu = workers_cpu(server.pid) - server_cpu
+    finally:
+        stop(server)
+        log.close()
+    failed = any(str(status).startswith("5") or not str(status).isdigit()
+                 for status, _c, _t in results)  # fmt: skip
+    if not failed:
+        os.unlink(log.name)
+    return results, wall, client_cpu, server_cpu, (log.name if failed else None)
+
+
+def report(name, results, wall, client_cpu, server_cpu):
+    latencies = sorted(seconds * 1000 for _s, _c, seconds in results)
+    statuses = Counter(f"{status} {code}".strip() for status, code, _seconds in results)
+    print(
+        f"  {name:<6} {len(results) / wall:6.0f} requests/s   "
+        f"p50 {percentile(latencies, 0.50):5.1f}  p95 {percentile(latencies, 0.95):6.1f}  "
+        f"p99 {percentile(latencies, 0.99):6.1f} ms   "
+        f"CPU {server_cpu / max(len(results), 1) * 1000:4.1f} ms/request "
+        f"(client {client_cpu:.1f} s)   "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+    )
+    return len(results) / wall, statuses.get("201", 0)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", help="postgresql://user@host:port/db (else SQLite)")
@@ -235,6 +276,9 @@ def main():
     parser.add_argument(
         "--capacity", type=int, help="seats per slot (default: ~3× the requests per slot)"
     )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="alternating bursts: the floor, then the app"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
@@ -243,9 +287,10 @@ def main():
         print(f"database: {backend} (fresh, dropped afterwards)")
         started = time.perf_counter()
         migrate(url)
+        floor_app.create_table_at(url)
         slots_per_day = 18  # the default Day, 10:00–16:00 in 20-minute slots
         capacity = args.capacity or max(
-            2, math.ceil(3 * args.requests / (args.days * slots_per_day))
+            2, math.ceil(3 * args.runs * args.requests / (args.days * slots_per_day))
         )
         slot_ids = create_days(url, args.days, capacity)
         print(
@@ -253,51 +298,36 @@ def main():
             f"{capacity} seats each ({len(slot_ids) * capacity} seats) "
             f"in {time.perf_counter() - started:.1f} s"
         )
-
-        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
-            "w+", prefix="civic-bench-gunicorn-", suffix=".log", delete=False
-        )
-        port = free_port()
-        server = start_gunicorn(url, port, args.workers, args.threads, log)
-        try:
-            print(
-                f"gunicorn: {args.workers} workers × {args.threads} threads on {HOST}:{port}; "
-                f"client: {args.requests} requests, {args.concurrency} threads, keep-alive"
-            )
-            load_before = os.getloadavg()[0]
-            client_cpu, server_cpu = time.process_time(), workers_cpu(server.pid)
-            results, wall = fire(port, args.requests, args.concurrency, slot_ids, args.seed)
-            client_cpu = time.process_time() - client_cpu
-            server_cpu = workers_cpu(server.pid) - server_cpu
-        finally:
-            stop(server)
-            log.close()
-
-        latencies = sorted(seconds * 1000 for _s, _c, seconds in results)
-        statuses = Counter(f"{status} {code}".strip() for status, code, _seconds in results)
-        created = statuses.get("201", 0)
-        print()
-        print(f"requests         {len(results)} in {wall:.2f} s")
-        print(f"throughput       {len(results) / wall:.0f} requests/s")
         print(
-            f"latency ms       p50 {percentile(latencies, 0.50):.1f}   "
-            f"p95 {percentile(latencies, 0.95):.1f}   p99 {percentile(latencies, 0.99):.1f}   "
-            f"max {latencies[-1]:.1f}"
+            f"gunicorn: {args.workers} workers × {args.threads} threads; client: "
+            f"{args.requests} requests a burst, {args.concurrency} threads, keep-alive; "
+            f"{args.runs} alternating runs (floor: one INSERT per request, bench/floor_app.py)"
         )
+        ratios, created_total, logs = [], 0, []
+        for run in range(args.runs):
+            print(f"run {run + 1}")
+            base = run * args.requests
+            floor = burst(url, args, slot_ids, app="floor_app:app", first_number=base,
+                          seed=args.seed + run)  # fmt: skip
+            floor_rate, _ = report("floor", *floor[:4])
+            ours = burst(url, args, slot_ids, app="wsgi:app", first_number=base,
+                         seed=args.seed + run)  # fmt: skip
+            our_rate, created = report("app", *ours[:4])
+            created_total += created
+            logs += [log for log in (floor[4], ours[4]) if log]
+            ratios.append(our_rate / floor_rate)
+            print(f"  ratio  {our_rate / floor_rate:.2f}× the floor")
+        ratios.sort()
         print(
-            f"CPU seconds      gunicorn workers {server_cpu:.1f} "
-            f"({server_cpu / max(len(results), 1) * 1000:.1f} ms a request), "
-            f"this client {client_cpu:.1f}, of {wall * os.cpu_count():.1f} "
-            f"({os.cpu_count()} cores × {wall:.1f} s); load average before {load_before:.1f}, "
-            f"after {os.getloadavg()[0]:.1f}"
+            f"\nPOST /api/bookings: {ratios[len(ratios) // 2]:.2f}× the floor (median of "
+            f"{len(ratios)} runs; each: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
         )
-        print("statuses         " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
 
         booked, over, active = check_counters(url)
-        consistent = booked == created == active and over == 0
+        consistent = booked == created_total == active and over == 0
         print(
             f"database check   sum(slots.booked) = {booked}, active bookings = {active}, "
-            f"201 answers = {created}, slots over capacity = {over} -> "
+            f"201 answers = {created_total}, slots over capacity = {over} -> "
             + ("OK" if consistent else "MISMATCH")
         )
 
@@ -309,11 +339,9 @@ def main():
         )
         for number, line in enumerate(counter.short(), 1):
             print(f"  {number:2}. {line}")
-        if consistent and not any(str(s).startswith("5") for s, _c, _t in results):
-            os.unlink(log.name)
-        else:
-            print(f"\ngunicorn log kept: {log.name}")
-    return 0 if consistent else 1
+        for log in logs:
+            print(f"\ngunicorn log kept: {log}")
+    return 0 if consistent and not logs else 1
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ import flask_smorest
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from sqlalchemy import and_, select
-from sqlalchemy.orm import contains_eager
 
 from app.auth.access import DESK, STAFF, api_roles, api_user
 from app.auth.models import Role
@@ -31,7 +29,6 @@ from app.days.models import Slot
 from app.districts import services as districts
 from app.extensions import db
 from app.places import services as places
-from app.places.models import District
 from app.reception import services as desk
 from app.registry import exports as registry_exports
 from app.registry import services as registry
@@ -96,7 +93,7 @@ def _day_or_404(on):
 
 
 @bp.get("/days")
-@bp.arguments(s.DaysQuery, location="query", as_kwargs=True)
+@bp.arguments(s.DaysQuery(), location="query", as_kwargs=True)
 @bp.response(200, s.DaysAnswer)
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
 def list_days(from_):
@@ -132,38 +129,27 @@ def day_slots(date):
 # --- bookings ------------------------------------------------------------------------------
 
 
-def _slot_day_and_district(slot_id, district_code):
-    """The slot with its Day, and the district named (active), in one statement."""
-    stmt = select(Slot).join(Slot.day).options(contains_eager(Slot.day)).where(Slot.id == slot_id)
-    if not district_code:
-        return db.session.scalar(stmt), None
-    stmt = stmt.add_columns(District).outerjoin(
-        District, and_(District.code == district_code, District.is_active)
-    )
-    row = db.session.execute(stmt).first()
-    return (row[0], row[1]) if row else (None, None)
-
-
 @bp.post("/bookings")
 @takes_json
 @limits.shared("book", limits.BOOK)
-@bp.arguments(s.NewBooking)
+@bp.arguments(s.NewBooking())
 @bp.response(201, s.BookingCreated)
 @bp.alt_response(404, schema=s.Error, description="not_found: no such slot")
 @bp.alt_response(409, schema=s.Error, description="slot_full, duplicate or closed")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
 @bp.alt_response(429, schema=s.Error, description="rate_limited")
 def create_booking(body):
-    """Book a seat. One SELECT (the slot, its Day and the district), the seat's UPDATE, the
-    INSERT, and the confirmation mail's INSERT into the outbox: four statements."""
+    """Book a seat: the seat's UPDATE (which checks the slot, its Day and the window, and
+    returns them), the INSERT, and the confirmation mail's INSERT into the outbox — three
+    statements, four when a district is named (it is looked up)."""
+    district = None
+    if body.get("district"):
+        district = places.active_district(body["district"])
+        if district is None:
+            return invalid(district=[UNKNOWN_DISTRICT])
     slot_id = body["slot_id"]
-    slot, district = None, None
-    if 0 < slot_id <= params.MAX_INT:
-        slot, district = _slot_day_and_district(slot_id, body.get("district"))
-    if slot is None:
+    if not 0 < slot_id <= params.MAX_INT:
         return json_error(404, "not_found")
-    if body.get("district") and district is None:
-        return invalid(district=[UNKNOWN_DISTRICT])
     visitor = bookings.Visitor(
         full_name=body["full_name"],
         category=Category(body["category"]),
@@ -176,21 +162,22 @@ def create_booking(body):
         language=body.get("language") or current_language(),
         consent=body["consent"],
     )
-    day_id = slot.day_id
-    booking_limits.check(day_id, visitor.phone, request.remote_addr)
+    address = request.remote_addr
+    # The per-Day limit needs the Day: checked on the seat's Day inside the transaction.
 
     def book():
-        booking = bookings.book_slot(slot, visitor, now=utcnow())
+        booking = bookings.book_slot(slot_id, visitor, now=utcnow())
+        booking_limits.check(booking.day_id, visitor.phone, address)
         # Answered from what is in hand: a read after the commit would cost a statement.
-        return {
+        return booking.day_id, {
             "code": booking.code,
             "manage_token": booking.manage_token,
             "status": booking.status.value,
-            "slot": slot_answer(slot),
+            "slot": slot_answer(booking.seat),
         }
 
-    answer = run_in_transaction(book)
-    booking_limits.count(day_id, visitor.phone, request.remote_addr)
+    day_id, answer = run_in_transaction(book)
+    booking_limits.count(day_id, visitor.phone, address)
     return answer
 
 
@@ -295,7 +282,7 @@ def docs():
 @takes_json
 @api_roles(*DESK)
 @bp.doc(security=BEARER)
-@bp.arguments(s.CheckinBody)
+@bp.arguments(s.CheckinBody())
 @bp.response(200, s.CheckinAnswer)
 @bp.alt_response(401, schema=s.Error, description="unauthorized")
 @bp.alt_response(403, schema=s.Error, description="forbidden")
@@ -372,7 +359,7 @@ def day_quotas(date):
 @takes_json
 @api_roles(Role.admin, Role.district)
 @bp.doc(security=BEARER)
-@bp.arguments(s.DelegateBody)
+@bp.arguments(s.DelegateBody())
 @bp.response(201, s.DelegateAnswer)
 @bp.alt_response(401, schema=s.Error, description="unauthorized")
 @bp.alt_response(403, schema=s.Error, description="forbidden: another district")
@@ -482,7 +469,7 @@ def _registry_filters(query):
 @bp.get("/registry")
 @api_roles(Role.admin, Role.district)
 @bp.doc(security=BEARER)
-@bp.arguments(s.RegistryQuery, location="query")
+@bp.arguments(s.RegistryQuery(), location="query")
 @bp.response(200, s.RegistryAnswer)
 @bp.alt_response(401, schema=s.Error, description="unauthorized")
 @bp.alt_response(403, schema=s.Error, description="forbidden")
@@ -509,7 +496,7 @@ def registry_list(query):
     security=BEARER,
     responses={"200": {"description": "the registry form", "content": {XLSX_MIMETYPE: {}}}},
 )
-@bp.arguments(s.RegistryQuery, location="query")
+@bp.arguments(s.RegistryQuery(), location="query")
 @bp.alt_response(401, schema=s.Error, description="unauthorized")
 @bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
@@ -527,7 +514,7 @@ def registry_xlsx(query):
 @takes_json
 @api_roles(Role.admin, Role.district, Role.reception)
 @bp.doc(security=BEARER)
-@bp.arguments(s.ProposalBody)
+@bp.arguments(s.ProposalBody())
 @bp.response(201, s.ProposalAnswer)
 @bp.alt_response(401, schema=s.Error, description="unauthorized")
 @bp.alt_response(403, schema=s.Error, description="forbidden: another district")
@@ -596,7 +583,7 @@ def create_proposal(body):
 @takes_json
 @api_roles(Role.admin, Role.district)
 @bp.doc(security=BEARER)
-@bp.arguments(s.StatusBody)
+@bp.arguments(s.StatusBody())
 @bp.response(200, s.ProposalAnswer)
 @bp.alt_response(401, schema=s.Error, description="unauthorized")
 @bp.alt_response(403, schema=s.Error, description="forbidden")

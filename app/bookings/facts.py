@@ -5,7 +5,7 @@ minutes or hours later still tells that change — not whatever the booking has 
 The per-booking .ics download builds the same facts from the booking as it is now.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from .models import Topic
@@ -74,11 +74,19 @@ class BookingFacts:
         )
 
     def as_json(self):
-        data = asdict(self)
-        data["topic"] = self.topic.value
-        data["when"] = self.when.as_json()
-        data["previous"] = self.previous.as_json() if self.previous else None
-        return data
+        return {
+            "code": self.code,
+            "full_name": self.full_name,
+            "email": self.email,
+            "topic": self.topic.value,
+            "when": self.when.as_json(),
+            "timed": self.timed,
+            "sequence": self.sequence,
+            "cancelled": self.cancelled,
+            "token_hash": self.token_hash,
+            "note": self.note,
+            "previous": self.previous.as_json() if self.previous else None,
+        }
 
     @classmethod
     def from_json(cls, data):

@@ -9,19 +9,21 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.session import make_transient_to_detached
 
 from app.core import outbox
-from app.core.db import Retry, violated_constraint
+from app.core.db import Retry, execute_now, violated_constraint
 from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.days import services as days
@@ -48,6 +50,7 @@ CLOSED = _l("Booking for this time is closed.")
 NOT_OPEN = _l("Booking for this Day opens %(days)d days before it.")
 DAY_CANCELLED = _l("This Day is cancelled.")
 SAME_SLOT = _l("The booking is already at this time.")
+UNKNOWN_TIME = _l("Unknown time.")
 NOT_CANCELLABLE = _l("This booking can no longer be changed.")
 
 
@@ -232,6 +235,84 @@ def take_seat(slot):
     set_committed_value(slot, "booked", taken)
 
 
+@dataclass(frozen=True)
+class SeatDay:
+    """What a booking needs of its Day, as the seat's UPDATE returned it."""
+
+    id: int
+    date: date
+    note: str | None
+
+
+@dataclass(frozen=True)
+class OpenSeat:
+    """A seat just taken in an open slot (the UPDATE's RETURNING row)."""
+
+    id: int
+    day_id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+    day: SeatDay
+
+    @property
+    def free(self):
+        return max(self.capacity - self.booked, 0)
+
+
+SEAT_COLUMNS = (Slot.id, Slot.day_id, Slot.starts_at, Slot.ends_at, Slot.capacity, Slot.booked)
+
+
+@cache
+def _take_open_seat_statement():
+    """Built once: the same statement object every time, so SQLAlchemy reuses its compiled
+    form and cache key (a booking burst is hundreds of these)."""
+    of_day = Day.id == Slot.day_id
+    day_open = (
+        select(Day.id)
+        .where(of_day, Day.status == DayStatus.scheduled, Day.date <= bindparam("latest"))
+        .exists()
+    )
+    return (
+        update(Slot)
+        .where(
+            Slot.id == bindparam("slot_id"),
+            Slot.booked < Slot.capacity,
+            Slot.starts_at > bindparam("now", type_=Slot.starts_at.type),
+            day_open,
+        )
+        .values(booked=Slot.booked + 1)
+        .returning(
+            *SEAT_COLUMNS,
+            select(Day.date).where(of_day).scalar_subquery(),
+            select(Day.note).where(of_day).scalar_subquery(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def take_open_seat(slot_id, now):
+    """Take a seat of a slot a visitor may book now, in one statement: the conditional
+    UPDATE checks the seat, the slot's start and its Day (scheduled, its booking window
+    open) under the row lock, and RETURNING gives the slot and what the booking needs of
+    the Day. Only when it takes nothing does a SELECT tell why (unknown, closed, full)."""
+    latest = now.astimezone(LOCAL_TZ).date() + timedelta(days=BOOKING_OPENS_DAYS)
+    taken = execute_now(
+        _take_open_seat_statement(), {"slot_id": slot_id, "now": now, "latest": latest}
+    ).first()
+    if taken is None:
+        row = db.session.execute(
+            select(Slot, Day).join(Day, Day.id == Slot.day_id).where(Slot.id == slot_id)
+        ).first()
+        if row is None:
+            raise BookingError("not_found", UNKNOWN_TIME, field="slot_id", status=404)
+        check_open(row.Slot, now, day=row.Day)
+        raise BookingError("slot_full", SLOT_FULL, field="slot_id")
+    *fields, day_date, day_note = taken
+    return OpenSeat(*fields, day=SeatDay(taken.day_id, day_date, day_note))
+
+
 def release_seat(slot_id):
     db.session.execute(
         update(Slot)
@@ -257,16 +338,26 @@ def find_duplicate(day_id, phone, email, *, exclude_id=None):
     return db.session.scalar(stmt.limit(1))
 
 
-def _flush_new(booking):
-    """Write the booking; the database's unique indexes refuse a twin (one active booking
-    per phone and per e-mail a Day) and a code drawn twice (then the whole transaction is
-    run again: ``Retry``)."""
+@cache
+def _insert_booking_statement():
+    return insert(Booking).returning(Booking.id)
+
+
+def _insert_new(values):
+    """Write a new booking with one prebuilt INSERT … RETURNING id (cheaper than the unit of
+    work for one row) and hand it to the session as a loaded, clean object. The database's
+    unique indexes refuse a twin (one active booking per phone and per e-mail a Day) and a
+    code drawn twice (then the whole transaction is run again: ``Retry``)."""
     try:
-        db.session.flush()
+        new_id = execute_now(_insert_booking_statement(), values).scalar_one()
     except IntegrityError as exc:
         if "code" in violated_constraint(exc):
             raise Retry() from exc
         raise BookingError("duplicate", DUPLICATE) from exc
+    booking = Booking(id=new_id, **values)
+    make_transient_to_detached(booking)
+    db.session.add(booking)
+    return booking
 
 
 # --- the actions ---------------------------------------------------------------------
@@ -297,57 +388,67 @@ def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=Non
       the slots (the district's own rules are checked by the caller);
     - ``walk_in``: at the desk, no seat, checked in at once, no manage link.
 
-    Returns the booking with ``manage_token`` set (shown once). Statements: the seat's
-    UPDATE, the INSERT, and the confirmation's INSERT into the outbox.
+    Returns the booking with ``manage_token`` set (shown once); online, ``booking.seat``
+    is the seat taken (an ``OpenSeat``). Statements online: the seat's UPDATE (which also
+    checks the window and returns the Day), the INSERT, the confirmation's INSERT into the
+    outbox.
     """
     walk_in = source == Source.walk_in
     if source == Source.online:
         if slot is None:
-            raise BookingError("not_found", _l("Unknown time."), field="slot_id", status=404)
-        check_open(slot, now, day=day)
-    if slot is not None and not walk_in:
+            raise BookingError("not_found", UNKNOWN_TIME, field="slot_id", status=404)
+        seat = take_open_seat(getattr(slot, "id", slot), now)
+        if isinstance(slot, Slot):
+            set_committed_value(slot, "booked", seat.booked)
+        slot, day = seat, seat.day
+    elif slot is not None and not walk_in:
         take_seat(slot)
     code = new_code()
     # Nobody holds a manage link for a walk-in: a random hash that no token matches.
     token = secrets.token_urlsafe(24) if walk_in else manage_token(code)
-    booking = Booking(
-        code=code,
-        token_hash=hash_token(token),
-        day_id=day.id,
-        slot_id=None if walk_in or slot is None else slot.id,
-        full_name=visitor.full_name,
-        category=visitor.category,
-        organization=visitor.organization
-        if visitor.category.needs_organization or source != Source.online
-        else None,
-        position=visitor.position,
-        delegate_role=visitor.delegate_role,
-        district_id=visitor.district_id,
-        phone=visitor.phone,
-        email=visitor.email,
-        topic=visitor.topic,
-        message=visitor.message,
-        language=visitor.language,
-        consent_version=PRIVACY_VERSION if visitor.consent else None,
-        consented_at=now if visitor.consent else None,
-        status=BookingStatus.checked_in if walk_in else BookingStatus.confirmed,
-        source=source,
-        created_at=now,
-        updated_at=now,
-        checked_in_at=now if walk_in else None,
-        checked_in_by_id=getattr(by, "id", None) if walk_in else None,
+    booking = _insert_new(
+        {
+            "code": code,
+            "token_hash": hash_token(token),
+            "day_id": day.id,
+            "slot_id": None if walk_in or slot is None else slot.id,
+            "full_name": visitor.full_name,
+            "category": visitor.category,
+            "organization": visitor.organization
+            if visitor.category.needs_organization or source != Source.online
+            else None,
+            "position": visitor.position,
+            "delegate_role": visitor.delegate_role,
+            "district_id": visitor.district_id,
+            "phone": visitor.phone,
+            "email": visitor.email,
+            "topic": visitor.topic,
+            "message": visitor.message,
+            "language": visitor.language,
+            "consent_version": PRIVACY_VERSION if visitor.consent else None,
+            "consented_at": now if visitor.consent else None,
+            "status": BookingStatus.checked_in if walk_in else BookingStatus.confirmed,
+            "source": source,
+            "sequence": 0,
+            "created_at": now,
+            "updated_at": now,
+            "cancelled_at": None,
+            "reminder_queued_at": None,
+            "checked_in_at": now if walk_in else None,
+            "checked_in_by_id": getattr(by, "id", None) if walk_in else None,
+        }
     )
-    db.session.add(booking)
-    _flush_new(booking)
     booking.manage_token = None if walk_in else token
+    booking.seat = slot if source == Source.online else None
     if not walk_in:
         notify("booking_confirmed", booking, slot=slot, day=day)
     return booking
 
 
 def book_slot(slot, visitor, *, now):
-    """A visitor books a seat online (the page and POST /api/bookings)."""
-    return create_booking(slot.day, visitor, slot=slot, now=now, source=Source.online)
+    """A visitor books a seat online (the page and POST /api/bookings); ``slot`` is a Slot
+    or its id."""
+    return create_booking(None, visitor, slot=slot, now=now, source=Source.online)
 
 
 def cancel_booking(booking, *, now, by=None, tell="booking_cancelled", while_open=True):

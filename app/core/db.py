@@ -89,3 +89,13 @@ def attempt(action):
         return run_in_transaction(action), None
     except DomainError as error:
         return None, error
+
+
+def execute_now(statement, params):
+    """Run a prebuilt Core statement on the session's connection, in its transaction,
+    without the ORM's execution layer (the booking hot path's statements). Pending ORM
+    changes are written first, so the database sees what came before in order."""
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params)

@@ -13,16 +13,17 @@ import enum
 import socket
 import time
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_mail import Connection
-from sqlalchemy import JSON, Enum, Index, String, Text, select, update
+from sqlalchemy import JSON, Enum, Index, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, mail
 
-from .db import UTCDateTime, utcnow
+from .db import UTCDateTime, execute_now, utcnow
 
 MAX_ATTEMPTS = 12
 #: messages a worker claims at once (``flask outbox send --batch``)
@@ -108,19 +109,32 @@ def renderer(kind):
     return register
 
 
+@cache
+def _insert_statement():
+    return insert(OutboxMessage)
+
+
 def enqueue(kind, recipient, *, language="ru", dedupe_key=None, thread=None, **facts):
-    """Queue a message in the current transaction (it is sent only if that commits)."""
-    message = OutboxMessage(
-        kind=kind,
-        recipient=recipient,
-        language=language,
-        payload=facts,
-        thread=thread,
-        dedupe_key=dedupe_key,
-        next_attempt_at=utcnow(),
+    """Queue a message in the current transaction (it is sent only if that commits): one
+    prebuilt INSERT, written at once."""
+    now = utcnow()
+    execute_now(
+        _insert_statement(),
+        {
+            "kind": kind,
+            "recipient": recipient,
+            "language": language,
+            "payload": facts,
+            "thread": thread,
+            "dedupe_key": dedupe_key,
+            "status": OutboxStatus.pending,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": None,
+            "created_at": now,
+            "sent_at": None,
+        },
     )
-    db.session.add(message)
-    return message
 
 
 def backoff(attempts):

@@ -35,12 +35,11 @@ def holds_personal_data():
     browser or a proxy cache."""
     if request.endpoint == "static":
         return False
-    return (
-        request.endpoint in PRIVATE_ENDPOINTS
-        or "Authorization" in request.headers
-        or "X-Manage-Token" in request.headers
-        or current_user.is_authenticated
-    )
+    if "Authorization" in request.headers or "X-Manage-Token" in request.headers:
+        return True
+    if request.blueprint == "api":  # the API has no sessions: nothing else of a person
+        return False
+    return request.endpoint in PRIVATE_ENDPOINTS or current_user.is_authenticated
 
 
 def security_headers(response):
@@ -76,14 +75,16 @@ def storable(value):
 
 def reject_unstorable_input():
     """Refuse (400) a request carrying such text anywhere, before any view sees it."""
-    from flask import abort, request
+    from flask import abort
 
     values = [*request.args.values(), request.path]
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        values.extend(request.form.values())
         if request.is_json:
             values.append(request.get_json(silent=True))
-    values.extend(request.headers.get(name, "") for name in ("X-Manage-Token", "Authorization"))
+        else:
+            values.extend(request.form.values())
+    headers = request.headers
+    values.extend(headers.get(name, "") for name in ("X-Manage-Token", "Authorization"))
     if not all(storable(value) for value in values):
         abort(400)
 

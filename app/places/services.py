@@ -46,3 +46,8 @@ def active_districts():
 
 def district_by_code(code):
     return db.session.scalar(select(District).where(District.code == code))
+
+
+def active_district(code):
+    """The active district with this code, or None (one indexed look-up)."""
+    return db.session.scalar(select(District).where(District.code == code, District.is_active))

@@ -66,7 +66,8 @@ def test_a_token_opens_only_its_own_booking(day, visitor):
     second = book(day.slots[0], visitor)
     assert services.booking_for_token(second.code, first.manage_token) is None
     assert services.booking_for_token(first.code, second.manage_token) is None
-    assert services.booking_for_token(first.code, first.manage_token[:-1] + "A") is None
+    other_end = "B" if first.manage_token.endswith("A") else "A"
+    assert services.booking_for_token(first.code, first.manage_token[:-1] + other_end) is None
     assert services.booking_for_token(first.code, "") is None
     assert services.booking_for_token("NOPE00", first.manage_token) is None
 
