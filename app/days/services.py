@@ -88,7 +88,7 @@ def build_slots(day):
         day.slots.clear()
         db.session.flush()
     day.slots = [
-        Slot(starts_at=start, ends_at=end, capacity=day.slot_capacity)
+        Slot(starts_at=start, ends_at=end, capacity=day.slot_capacity, booked=0)
         for start, end in slot_windows(day)
     ]
 

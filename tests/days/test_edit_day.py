@@ -37,6 +37,19 @@ def test_a_day_without_bookings_is_laid_out_again(make_day):
     assert services.generate_days(date(2026, 12, 1), 1) == {"created": 0, "moved": 0, "kept": 1}
 
 
+def test_a_day_without_bookings_moves_and_gets_more_seats_in_one_save(make_day):
+    # Found by deploy/test/e2e.sh: the slots laid out anew had no seat count yet, and the
+    # capacity check compared None with the new capacity (a 500 on the admin's page).
+    day = make_day(date(2026, 12, 25))
+    services.edit_day(day, changes(day, date=date(2026, 12, 18), slot_capacity=3), now=NOW)
+    db.session.commit()
+    assert day.date == date(2026, 12, 18)
+    assert {(s.local_starts_at.date(), s.capacity, s.booked) for s in day.slots} == {
+        (date(2026, 12, 18), 3, 0)
+    }
+    assert len(day.slots) == 18
+
+
 def test_moving_a_booked_day_moves_its_bookings_and_tells_them(app, make_day, make_booking,
                                                                smtp_server):  # fmt: skip
     day = make_day(date(2026, 12, 25))
