@@ -41,7 +41,7 @@ def test_a_day_without_bookings_moves_and_gets_more_seats_in_one_save(make_day):
     # Found by deploy/test/e2e.sh: the slots laid out anew had no seat count yet, and the
     # capacity check compared None with the new capacity (a 500 on the admin's page).
     day = make_day(date(2026, 12, 25))
-    services.edit_day(day, changes(day, date=date(2026, 12, 18), slot_capacity=3), now=NOW)
+    office.edit_day(day, changes(day, date=date(2026, 12, 18), slot_capacity=3), now=NOW)
     db.session.commit()
     assert day.date == date(2026, 12, 18)
     assert {(s.local_starts_at.date(), s.capacity, s.booked) for s in day.slots} == {
