@@ -11,6 +11,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from app.bookings import services as bookings
 from app.bookings.models import PUBLIC_CATEGORIES, BookingStatus, Category, DelegateRole, Topic
 from app.core import params
+from app.core.i18n import LOCAL_TZ
 from app.core.text import clean_name
 from app.districts.services import QuotaStatus
 from app.registry.models import (
@@ -197,8 +198,6 @@ class Moment(fields.String):
         super().__init__(**kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        from app.core.i18n import LOCAL_TZ
-
         return None if value is None else value.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 

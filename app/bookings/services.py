@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 
 import phonenumbers
+import segno
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -161,8 +162,6 @@ def booking_for_token(code, token):
 
 def qr_svg(code):
     """The booking code as an inline SVG QR code (what a desk scanner reads)."""
-    import segno
-
     return segno.make(code, error="m").svg_inline(scale=6, border=2, title=code)
 
 

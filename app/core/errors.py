@@ -1,11 +1,14 @@
 """Error pages in the visitor's language and JSON errors for the API; never a bare 500."""
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+
+from .params import INVALID, ParameterError
 
 
 class DomainError(Exception):
@@ -108,8 +111,6 @@ def _handle_csrf(exc):
 
 def _handle_unexpected(exc):
     # Logged with the traceback; the visitor gets a calm page or a JSON code.
-    from flask import current_app
-
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if wants_json():
         return json_error(500)
@@ -119,8 +120,6 @@ def _handle_unexpected(exc):
 def _handle_parameter(exc):
     """A malformed parameter: the API says which; a page is simply not found."""
     if wants_json():
-        from .params import INVALID
-
         return json_error(422, "validation", fields={exc.name: [str(INVALID)]})
     return render_template("core/error.html", status=404, title=TITLES[404]), 404
 
@@ -129,8 +128,6 @@ def _handle_database_down(exc):
     """The database cannot be reached (down, restarting, out of connections): a calm 503
     that asks to come back, not a 500. Nothing was written: the transaction never began or
     is rolled back with the session."""
-    from flask import current_app
-
     current_app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
                              exc)  # fmt: skip
     try:
@@ -147,10 +144,6 @@ def _handle_database_down(exc):
 
 
 def init_app(app):
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    from .params import ParameterError
-
     app.register_error_handler(OperationalError, _handle_database_down)
     app.register_error_handler(InterfaceError, _handle_database_down)
     app.register_error_handler(ParameterError, _handle_parameter)

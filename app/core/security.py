@@ -1,6 +1,6 @@
 """Security headers on every response."""
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 
@@ -75,8 +75,6 @@ def storable(value):
 
 def reject_unstorable_input():
     """Refuse (400) a request carrying such text anywhere, before any view sees it."""
-    from flask import abort
-
     values = [*request.args.values(), request.path]
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.is_json:

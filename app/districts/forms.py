@@ -15,6 +15,8 @@ from app.bookings.models import DELEGATE_ROLE_TITLES, DelegateRole
 from app.core.forms import ChoiceField, Form
 from app.core.text import clean_name
 
+from .services import DelegatePerson
+
 REQUIRED = _l("Required field.")
 
 
@@ -35,8 +37,6 @@ class DelegateForm(Form):
     slot_id = SelectField(_l("Time"), coerce=int, validate_choice=False)
 
     def person(self, language):
-        from .services import DelegatePerson
-
         return DelegatePerson(
             full_name=" ".join(self.full_name.data.split()),
             position=self.position.data.strip(),

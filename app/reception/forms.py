@@ -11,6 +11,8 @@ from app.core.i18n import localized
 from app.core.text import clean_name
 from app.places.services import active_districts
 
+from .services import WalkIn
+
 REQUIRED = _l("Required field.")
 
 
@@ -65,8 +67,6 @@ class WalkInForm(Form):
             raise ValidationError(_l("A delegate needs their district."))
 
     def walk_in(self, language):
-        from .services import WalkIn
-
         district = self._districts.get(self.district.data or "")
         return WalkIn(
             full_name=self.full_name.data.strip(),
