@@ -291,11 +291,13 @@ def _take_open_seat_statement():
     )
 
 
-def take_open_seat(slot_id, now):
+def take_open_seat(slot_id, now, *, phone=None, email=None):
     """Take a seat of a slot a visitor may book now, in one statement: the conditional
     UPDATE checks the seat, the slot's start and its Day (scheduled, its booking window
     open) under the row lock, and RETURNING gives the slot and what the booking needs of
-    the Day. Only when it takes nothing does a SELECT tell why (unknown, closed, full)."""
+    the Day. Only when it takes nothing does a SELECT tell why: unknown, closed, already
+    booked by this phone or e-mail (a retry of a booking whose answer was lost says so,
+    rather than "full"), or full."""
     latest = now.astimezone(LOCAL_TZ).date() + timedelta(days=BOOKING_OPENS_DAYS)
     taken = execute_now(
         _take_open_seat_statement(), {"slot_id": slot_id, "now": now, "latest": latest}
@@ -307,6 +309,8 @@ def take_open_seat(slot_id, now):
         if row is None:
             raise BookingError("not_found", UNKNOWN_TIME, field="slot_id", status=404)
         check_open(row.Slot, now, day=row.Day)
+        if phone and find_duplicate(row.Slot.day_id, phone, email):
+            raise BookingError("duplicate", DUPLICATE)
         raise BookingError("slot_full", SLOT_FULL, field="slot_id")
     *fields, day_date, day_note = taken
     return OpenSeat(*fields, day=SeatDay(taken.day_id, day_date, day_note))
@@ -396,7 +400,9 @@ def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=Non
     if source == Source.online:
         if slot is None:
             raise BookingError("not_found", UNKNOWN_TIME, field="slot_id", status=404)
-        seat = take_open_seat(getattr(slot, "id", slot), now)
+        seat = take_open_seat(
+            getattr(slot, "id", slot), now, phone=visitor.phone, email=visitor.email
+        )
         if isinstance(slot, Slot):
             set_committed_value(slot, "booked", seat.booked)
         slot, day = seat, seat.day

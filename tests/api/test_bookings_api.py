@@ -161,3 +161,16 @@ def test_the_openapi_document(client):
     assert {"/api/days", "/api/days/{date}/slots", "/api/bookings", "/api/bookings/{code}"} <= set(
         spec["paths"]
     )
+
+
+def test_a_retry_of_a_booking_on_a_full_slot_says_it_is_already_booked(client, slot):
+    """An answer lost on the way (a proxy's 502 after the commit): the retry must not say
+    "full" to the person who holds one of its seats."""
+    mine = client.post("/api/bookings", json=body(slot))
+    assert mine.status_code == 201
+    other = client.post("/api/bookings", json=body(slot, phone="87017777777", email=None))
+    assert other.status_code == 201
+    retry = client.post("/api/bookings", json=body(slot))
+    assert (retry.status_code, retry.get_json()) == (409, {"error": "duplicate"})
+    stranger = client.post("/api/bookings", json=body(slot, phone="87018888888", email=None))
+    assert stranger.get_json() == {"error": "slot_full"}
