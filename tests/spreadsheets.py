@@ -6,7 +6,7 @@ import io
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
-#: what app.core.spreadsheet writes (xlsxwriter adds its own padding of under a character)
+#: what app.core.spreadsheet writes (the writer adds Excel's padding of under a character)
 MIN_WIDTH, MAX_WIDTH = 6, 61
 
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-import xlsxwriter
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 
 from .i18n import LOCAL_TZ, format_phone
+from .xlsx import Workbook
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv"
@@ -227,88 +227,64 @@ def _sheet_name(name):
 
 
 class _Styles:
-    """xlsxwriter formats, each made once per look."""
+    """The workbook's looks, each made once."""
 
     def __init__(self, book):
         self.book = book
-        self.made = {}
 
     def __call__(self, kind, *, bold=False, wrap=False, color=None):
-        key = (kind, bold, wrap, color)
-        if key not in self.made:
-            props = {"valign": "top"}
-            if kind in NUMBER_FORMATS:
-                props["num_format"] = NUMBER_FORMATS[kind]
-            if bold:
-                props["bold"] = True
-            if wrap:
-                props["text_wrap"] = True
-            if color:
-                props.update(pattern=1, bg_color="#" + color)
-            self.made[key] = self.book.add_format(props)
-        return self.made[key]
+        return self.book.style(
+            num_format=NUMBER_FORMATS.get(kind), bold=bold, wrap=wrap, color=color
+        )
 
 
-def _put(sheet, row, col, kind, value, style):
-    if value is None:
-        return
-    if kind is Type.integer:
-        sheet.write_number(row, col, value, style)
-    elif kind is Type.money:
-        sheet.write_number(row, col, float(value), style)
-    elif kind in (Type.date, Type.time, Type.datetime):
-        sheet.write_datetime(row, col, value, style)
-    elif value.startswith("<r>") and value.endswith("</r>"):
-        # xlsxwriter copies such a string into the file as rich-text XML in constant
-        # memory mode; written in fragments, it is escaped like any other text.
-        sheet.write_rich_string(row, col, value[:1], value[1:2], value[2:], style)
-    else:
-        sheet.write_string(row, col, value, style)
+def _cells(cells, styles_of):
+    return [(value, styles_of(index, color)) for index, (value, color) in enumerate(cells)]
 
 
 def _write_table(book, styles, table):
-    sheet = book.add_worksheet(_sheet_name(table.name))
+    sheet = book.add_sheet(_sheet_name(table.name))
     columns = table.columns
     values = _Values()
     rows = (values.row(columns, row) for row in table.rows)
     ahead = list(itertools.islice(rows, FIT_ROWS))
-    # constant_memory: the widths go before the first row is written
-    for index, width in enumerate(fitted_widths(columns, ahead)):
-        sheet.set_column(index, index, width)
+    sheet.set_widths(fitted_widths(columns, ahead))
     top = 0
     if table.heading:
-        for index, value in enumerate(table.heading):
-            kind = _type_of(value)
-            _put(sheet, 0, index, kind, values(kind, value), styles(kind, bold=True))
+        kinds = [_type_of(value) for value in table.heading]
+        sheet.write_row(0, [(values(k, v), styles(k, bold=True))
+                            for k, v in zip(kinds, table.heading, strict=True)])  # fmt: skip
         top = 1
-    for index, column in enumerate(columns):
+    header = []
+    for column in columns:
         label = _label(column.label)
         kind = Type.date if isinstance(label, date) else Type.text
-        _put(sheet, top, index, kind, label, styles(kind, bold=True, wrap=True))
-    plain = [(column.type, styles(column.type, wrap=column.wrap)) for column in columns]
+        header.append((label, styles(kind, bold=True, wrap=True)))
+    sheet.write_row(top, header)
+    plain = [styles(column.type, wrap=column.wrap) for column in columns]
+
+    def style_of(index, color):
+        if color:
+            return styles(columns[index].type, wrap=columns[index].wrap, color=color)
+        return plain[index]
+
     last = top
     for last, cells in enumerate(itertools.chain(ahead, rows), start=top + 1):
-        for index, ((kind, style), (value, color)) in enumerate(zip(plain, cells, strict=True)):
-            if color:
-                style = styles(kind, wrap=columns[index].wrap, color=color)
-            _put(sheet, last, index, kind, value, style)
+        sheet.write_row(last, _cells(cells, style_of))
     if table.totals:
-        for index, value in enumerate(table.totals):
-            kind = _type_of(value)
-            _put(sheet, last + 1, index, kind, values(kind, value), styles(kind, bold=True))
-    sheet.freeze_panes(top + 1, 0)
-    sheet.autofilter(top, 0, last, len(columns) - 1)
-    sheet.repeat_rows(top)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+        kinds = [_type_of(value) for value in table.totals]
+        sheet.write_row(last + 1, [(values(k, v), styles(k, bold=True))
+                                   for k, v in zip(kinds, table.totals, strict=True)])  # fmt: skip
+    sheet.freeze(top + 1)
+    sheet.autofilter(top, last, len(columns) - 1)
+    # Landscape A4, one page wide, the header row on every printed page.
+    sheet.print_setup(title_row=top, landscape=True, paper=9, fit_width=True)
 
 
 def write_xlsx(target, tables):
-    """xlsxwriter in constant-memory mode: each row goes to a temporary file as soon as the
-    next one starts (strings inline). bench/registry.py: 50 000 registry entries in about
-    16 s where openpyxl's write-only mode with the same styles took 47 s."""
-    book = xlsxwriter.Workbook(target, {"constant_memory": True})
+    """Our streaming writer (app/core/xlsx.py): each row goes to a temporary file as it
+    comes. bench/registry.py: see its figures for 50 000 registry entries."""
+    book = Workbook(target)
     styles = _Styles(book)
     for table in tables:
         _write_table(book, styles, table)
