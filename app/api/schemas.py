@@ -96,6 +96,18 @@ class Integer(fields.Integer):
         return value
 
 
+class QueryInteger(Integer):
+    """A whole number in a query string, where every value is text ("100")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            try:
+                return params.to_int(value, minimum=-params.MAX_INT)
+            except ValueError:
+                raise self.make_error("invalid") from None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Boolean(fields.Boolean):
     """true or false, nothing else ("yes" is not a boolean)."""
 
@@ -398,8 +410,8 @@ class RegistryQuery(Body):
     kind = Choice(Kind, load_default=None)
     subprogram = Choice(Subprogram, load_default=None)
     q = Text(max_length=100, load_default=None, metadata={"description": "search"})
-    page = Integer(minimum=1, load_default=1)
-    per_page = Integer(minimum=1, maximum=500, load_default=100)
+    page = QueryInteger(minimum=1, load_default=1)
+    per_page = QueryInteger(minimum=1, maximum=500, load_default=100)
 
 
 class ProposalBody(Body):
