@@ -3,6 +3,7 @@
 from flask import Flask
 
 from . import config as settings
+from .core.db import include_object
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -28,7 +29,9 @@ def create_app(config=None):
     app.url_map.converters["int"] = params.BoundedIntConverter
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(
+        app, db, directory=str(app.root_path + "/../migrations"), include_object=include_object
+    )
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     mail.init_app(app)

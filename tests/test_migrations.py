@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.core.db import include_object
 from app.extensions import db
 from tests.conftest import TEST_CONFIG, skip_or_fail, sqlalchemy_url
 
@@ -41,7 +42,8 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database, tm
         tables = set(inspect(db.engine).get_table_names())
         assert {"districts", "days", "slots", "alembic_version"} <= tables
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(conn, opts={"include_object": include_object})
+            diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}

@@ -99,3 +99,13 @@ def execute_now(statement, params):
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session.connection().execute(statement, params)
+
+
+#: what the database has beyond the models, kept by migrations alone: the registry's search
+#: index (a trigram GIN index on PostgreSQL, an FTS5 table with its shadow tables on SQLite)
+NOT_IN_MODELS = ("proposals_fts", "ix_proposals_search_trgm")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Alembic's comparison of models and database leaves those out."""
+    return not (name or "").startswith(NOT_IN_MODELS)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
@@ -442,12 +442,27 @@ def filtered(filters, scope=None):
     if filters.until:
         conditions.append(period_start <= filters.until)
     if filters.query:
-        needle = " ".join(filters.query.casefold().split())[:100]
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Proposal.search_text.like(f"%{escaped}%", escape="\\"))
+        conditions.append(_matching(" ".join(filters.query.casefold().split())[:100]))
     if conditions:
         stmt = stmt.where(and_(*conditions))
     return stmt
+
+
+#: SQLite's trigram table of the entries' search text (migration 0012); PostgreSQL has a
+#: trigram GIN index on the column itself, which LIKE '%…%' uses as it is
+_SQLITE_SEARCH = text("SELECT rowid FROM proposals_fts WHERE search_text LIKE :pattern")
+
+
+def _matching(needle):
+    """Entries whose number, title, description or initiator contains ``needle`` (already
+    casefolded): through a trigram index on both databases, flat as the registry grows."""
+    if any(ch in needle for ch in "%_\\"):  # a wildcard typed: no index, an exact scan
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return Proposal.search_text.like(f"%{escaped}%", escape="\\")
+    if db.engine.dialect.name == "sqlite":
+        # FTS5's trigram tokenizer answers LIKE from its index (not with an ESCAPE clause)
+        return Proposal.id.in_(_SQLITE_SEARCH.bindparams(pattern=f"%{needle}%"))
+    return Proposal.search_text.like(f"%{needle}%")
 
 
 def export_rows(filters, scope=None):
