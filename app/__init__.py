@@ -103,6 +103,7 @@ def _import_models():
     from .bookings import models as _bookings  # noqa: F401
     from .bookings import notifications as _booking_mail  # noqa: F401
     from .core import audit as _audit  # noqa: F401
+    from .core import jobs as _jobs  # noqa: F401
     from .core import outbox as _outbox  # noqa: F401
     from .days import models as _days  # noqa: F401
     from .districts import models as _districts  # noqa: F401

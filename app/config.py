@@ -98,6 +98,11 @@ def from_environment(instance_path):
         "BOOKING_PHONE_LIMIT": os.environ.get("BOOKING_PHONE_LIMIT", "5 per day"),
         #: months after a Day before its bookings' personal data is removed (minimum 12)
         "PRIVACY_RETENTION_MONTHS": _retention_months(),
+        #: an export selecting more rows than this is written by the worker, in the background
+        "EXPORT_JOB_ROWS": int(os.environ.get("EXPORT_JOB_ROWS", "10000")),
+        #: how long the audit log and delivered mail are kept (flask privacy purge prunes)
+        "AUDIT_RETENTION_YEARS": int(os.environ.get("AUDIT_RETENTION_YEARS", "5")),
+        "OUTBOX_RETENTION_DAYS": int(os.environ.get("OUTBOX_RETENTION_DAYS", "90")),
         #: reverse proxies in front of the app (nginx: 1); 0 ignores X-Forwarded-For
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": production,

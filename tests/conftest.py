@@ -404,11 +404,13 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     """Rows for every page to show: a Day three days ahead (booking open) with a booking,
     a visitor who arrived (with a visit note), a walk-in and a nura delegate; a staff user of
     each role (the district user's district is nura); a nura entry of the registry with
-    funding, a review step and a note, and one attached to the booking; a quota change."""
+    funding, a review step and a note, and one attached to the booking; a quota change; the
+    district user's finished export job."""
     from datetime import timedelta
     from decimal import Decimal
 
     from app.bookings.models import Category, DelegateRole, Topic
+    from app.core import jobs
     from app.core.db import utcnow
     from app.districts import services as districts
     from app.reception import services as desk
@@ -447,6 +449,10 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     registry.add_note(proposal, "Уточнить смету", now=now, by=users["admin"])
     db.session.commit()
     attached = make_proposal(district="nura", origin=Origin.booking, booking=booking)
+    job = jobs.submit("registry_csv", {"filters": {}}, total=1, by=users["district"], now=now)
+    job.status, job.filename, job.content_type = jobs.JobStatus.done, "registry.csv", "text/csv"
+    job.content, job.until = b"x\r\n", now + jobs.KEPT
+    db.session.commit()
     return {
         "day": day,
         "booking": booking,
@@ -456,4 +462,5 @@ def world(app_ctx, make_user, make_booking, make_proposal):
         "users": users,
         "proposal": proposal,
         "attached": attached,
+        "job": job,
     }

@@ -46,6 +46,8 @@ ACCESS = {
     "api.delete_booking": PUBLIC,
     "api.openapi": PUBLIC,
     "api.docs": PUBLIC,
+    "office.export_job": {"admin", "district"},
+    "office.export_download": {"admin", "district"},
     "api.create_checkin": DESK,
     "api.day_attendance": DESK,
     "districts.home": {"admin", "district"},
@@ -111,6 +113,8 @@ def values_for_rule(rule, world):
             values[name] = "nura"  # the district user's own district
         elif name == "code":
             values[name] = world["booking"].code
+        elif name == "job_id":
+            values[name] = world["job"].id
         elif name == "number":
             values[name] = world["proposal"].number
         elif isinstance(converter, AnyConverter):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, mail
 
+from . import jobs
 from .db import UTCDateTime, execute_now, utcnow
 
 MAX_ATTEMPTS = 12
@@ -304,11 +305,15 @@ def run(loop=False, interval=10.0, batch=BATCH, echo=print):
     seconds and start again. Returns the last batch's Delivery."""
     while True:
         delivery = deliver(limit=batch)
+        # Background jobs (large exports) run in this same worker, one per pass.
+        ran = jobs.run_due()
+        jobs.expire(utcnow())
+        db.session.commit()
         if delivery.sent or delivery.failed or not loop:
             echo(f"outbox: {delivery.sent} sent, {delivery.failed} failed")
         for message_id, kind, attempts, error in delivery.errors:
             echo(f"outbox: message {message_id} ({kind}) failed, attempt {attempts}: {error}")
         if not loop:
             return delivery
-        if not (delivery.sent or delivery.failed):
+        if not (delivery.sent or delivery.failed or ran):
             time.sleep(interval)

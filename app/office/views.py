@@ -12,7 +12,7 @@ from app.auth import services as auth
 from app.auth.access import ADMIN, DESK, staff_required
 from app.auth.forms import ActionForm, UserForm
 from app.auth.models import Role, User
-from app.core import params
+from app.core import jobs, params
 from app.core.audit import AuditEntry
 from app.core.db import attempt, utcnow
 from app.core.i18n import LOCAL_TZ
@@ -305,4 +305,36 @@ def report_xlsx():
         registry_exports.report_xlsx(rows, since, on),
         mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="report-{on}.xlsx"'},
+    )
+
+
+# --- background exports ---------------------------------------------------------------------
+
+
+def _job_or_404(job_id):
+    """A job its requester (or an admin) may see; another person's answers 404."""
+    job = db.session.get(jobs.Job, job_id) or abort(404)
+    if job.requested_by_id != current_user.id and current_user.role != Role.admin:
+        abort(404)
+    return job
+
+
+@bp.get("/exports/<int:job_id>")
+@staff_required(*REGISTRY_STAFF)
+def export_job(job_id):
+    """A large export's progress; the download once it is written (kept a day)."""
+    job = _job_or_404(job_id)
+    return render_template("office/export_job.html", job=job, JobStatus=jobs.JobStatus)
+
+
+@bp.get("/exports/<int:job_id>/download")
+@staff_required(*REGISTRY_STAFF)
+def export_download(job_id):
+    job = _job_or_404(job_id)
+    if job.status != jobs.JobStatus.done:
+        abort(404)
+    return Response(
+        job.content,
+        mimetype=job.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{job.filename}"'},
     )

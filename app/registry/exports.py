@@ -4,9 +4,20 @@ Russian whatever the page's language: the office hands them upward."""
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.core import jobs
 from app.core.i18n import localized
-from app.core.spreadsheet import Column, Table, Type, csv_chunks, xlsx_bytes, xlsx_file
+from app.core.spreadsheet import (
+    CSV_MIMETYPE,
+    XLSX_MIMETYPE,
+    Column,
+    Table,
+    Type,
+    csv_chunks,
+    xlsx_bytes,
+    xlsx_file,
+)
 
+from . import services
 from .models import Status, Subprogram
 
 #: the language of the registry form and of the report
@@ -106,3 +117,29 @@ def report_xlsx(rows, since, on):
             _("Information"), columns, lines, heading=heading, totals=[_("Total"), *totals]
         )
         return xlsx_bytes(table)
+
+
+# --- large exports run as background jobs (app/core/jobs.py) ----------------------------------
+
+
+def _counted(rows, progress):
+    for done, row in enumerate(rows, start=1):
+        progress(done)
+        yield row
+
+
+@jobs.runner("registry_xlsx")
+def registry_xlsx_job(job, progress):
+    filters = services.filters_from_json(job.params["filters"])
+    rows = _counted(services.export_rows(filters, job.params.get("scope")), progress)
+    return "registry.xlsx", XLSX_MIMETYPE, registry_xlsx(rows)
+
+
+@jobs.runner("registry_csv")
+def registry_csv_job(job, progress):
+    filters = services.filters_from_json(job.params["filters"])
+    rows = _counted(services.export_rows(filters, job.params.get("scope")), progress)
+    out = jobs.spool()
+    for chunk in registry_csv(rows, sep=job.params.get("sep", "semicolon")):
+        out.write(chunk)
+    return "registry.csv", CSV_MIMETYPE, out

@@ -389,6 +389,27 @@ class Filters:
     sort: str = "-created"
 
 
+def filters_as_json(filters):
+    """The filters as JSON (for a background export job)."""
+    data = dict(filters.__dict__)
+    for name in ("since", "until"):
+        data[name] = data[name].isoformat() if data[name] else None
+    return data
+
+
+def filters_from_json(data):
+    values = dict(data)
+    for name in ("since", "until"):
+        values[name] = date.fromisoformat(values[name]) if values.get(name) else None
+    return Filters(**values)
+
+
+def count_selected(filters, scope=None):
+    """How many entries the filters select."""
+    stmt = filtered(filters, scope).order_by(None).with_only_columns(func.count(Proposal.id))
+    return db.session.scalar(stmt)
+
+
 def scope_for(user):
     """The district a user is limited to (None: sees everything)."""
     return user.district_id if user is not None and user.role == Role.district else None

@@ -5,6 +5,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -20,7 +21,7 @@ from app.auth.access import DESK, staff_required
 from app.auth.models import Role
 from app.bookings import services as bookings
 from app.bookings.models import Booking, Category
-from app.core import limits, params
+from app.core import jobs, limits, params
 from app.core.db import attempt, run_in_transaction, utcnow
 from app.core.i18n import current_language, localized
 from app.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, csv_separator
@@ -139,6 +140,16 @@ def index():
 @staff_required(*REGISTRY_STAFF)
 def export(fmt):
     filters, scope = _filters(_filter_args()), services.scope_for(current_user)
+    sep = csv_separator(request.args.get("sep"))
+    total = services.count_selected(filters, scope)
+    if total > current_app.config["EXPORT_JOB_ROWS"]:
+        # Too long for a request: the worker writes it; a page shows its progress.
+        params = {"filters": services.filters_as_json(filters), "scope": scope, "sep": sep}
+        kind = f"registry_{fmt}"
+        job_id = run_in_transaction(
+            lambda: jobs.submit(kind, params, total=total, by=current_user, now=utcnow()).id
+        )
+        return redirect(url_for("office.export_job", job_id=job_id))
     if fmt == "xlsx":
         return send_file(
             exports.registry_xlsx(services.export_rows(filters, scope)),
@@ -146,7 +157,6 @@ def export(fmt):
             as_attachment=True,
             download_name="registry.xlsx",
         )
-    sep = csv_separator(request.args.get("sep"))
 
     def csv_chunks():
         # Runs while the response streams, in the context stream_with_context restores, so

@@ -1,5 +1,6 @@
-"""registry search that stays fast as entries pile up: a trigram index on PostgreSQL
-(pg_trgm, GIN), an FTS5 trigram table kept in step by triggers on SQLite
+"""ten years of data: registry search that stays fast as entries pile up (a trigram index on
+PostgreSQL (pg_trgm, GIN), an FTS5 trigram table kept in step by triggers on SQLite); background
+jobs for large exports
 
 Revision ID: 0012
 Revises: 0007
@@ -7,6 +8,7 @@ Create Date: 2026-11-28 09:00:00
 
 """
 from alembic import op
+import sqlalchemy as sa
 
 revision = '0012'
 down_revision = '0007'
@@ -30,6 +32,28 @@ SQLITE_TRIGGERS = [
 
 
 def upgrade():
+    op.create_table('jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('queued', 'running', 'done', 'failed', 'expired', name='jobstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=120), nullable=True),
+    sa.Column('content_type', sa.String(length=120), nullable=True),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_jobs_requested_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_jobs_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_jobs_requested_by_id'), ['requested_by_id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute(
@@ -47,6 +71,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('jobs')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_proposals_search_trgm")
         return
