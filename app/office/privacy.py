@@ -7,18 +7,25 @@ name, phone, e-mail, organisation, position and message; its visit notes; the pe
 fields of its audit entries (the action, time, actor and code stay); the recipient and
 snapshot of every mail about it; the contact on proposals raised from it (the notice keeps
 the initiator's name in the registry).
+
+Records kept for the office's own sake are pruned by age as well (``prune_records``): the
+audit log after ``AUDIT_RETENTION_YEARS`` (5), delivered mail after ``OUTBOX_RETENTION_DAYS``
+(90), sign-in failures after a day (they only ever count for a quarter of an hour), and
+finished export jobs after a month.
 """
 
 import calendar
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select, update
 
+from app.auth.models import LoginFailure
 from app.bookings.models import Booking
-from app.core import audit
+from app.core import audit, jobs
 from app.core.audit import AuditEntry
 from app.core.i18n import LOCAL_TZ
-from app.core.outbox import OutboxMessage
+from app.core.outbox import OutboxMessage, OutboxStatus
 from app.days.models import Day
 from app.extensions import db
 from app.reception.models import VisitNote
@@ -28,6 +35,10 @@ ANONYMOUS = "—"
 #: the privacy notice's promise, and the least the office may set
 DEFAULT_MONTHS = 36
 MIN_MONTHS = 12
+#: sign-in failures older than this count for nothing
+FAILURES_KEPT = timedelta(days=1)
+#: finished, failed and expired export jobs (their files went after a day)
+JOBS_KEPT = timedelta(days=30)
 
 
 def months_before(day, months):
@@ -109,4 +120,42 @@ def _purge_bookings(ids, threads):
         .where(Proposal.booking_id.in_(ids))
         .values(phone=None, email=None)
         .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class Pruned:
+    audit: int
+    outbox: int
+    login_failures: int
+    jobs: int
+
+
+def prune_records(now, *, audit_years, outbox_days):
+    """Delete what is kept only for a while: audit entries older than ``audit_years``,
+    delivered mail older than ``outbox_days`` (mail not yet delivered, or given up on, stays
+    for the office to see), old sign-in failures and old export jobs. Idempotent."""
+    if audit_years < 1 or outbox_days < 1:
+        raise ValueError("retention must be positive")
+    audit_cutoff = _start_of(months_before(now.astimezone(LOCAL_TZ).date(), audit_years * 12))
+
+    def gone(stmt):
+        return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount
+
+    return Pruned(
+        audit=gone(delete(AuditEntry).where(AuditEntry.at < audit_cutoff)),
+        outbox=gone(
+            delete(OutboxMessage).where(
+                OutboxMessage.status == OutboxStatus.sent,
+                OutboxMessage.sent_at < now - timedelta(days=outbox_days),
+            )
+        ),
+        login_failures=gone(delete(LoginFailure).where(LoginFailure.at < now - FAILURES_KEPT)),
+        jobs=gone(
+            delete(jobs.Job).where(
+                jobs.Job.status != jobs.JobStatus.queued,
+                jobs.Job.status != jobs.JobStatus.running,
+                jobs.Job.created_at < now - JOBS_KEPT,
+            )
+        ),
     )

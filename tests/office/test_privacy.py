@@ -132,3 +132,77 @@ def test_bidi_controls_are_stripped_from_names(client, make_day):
         response = client.post("/api/bookings", json=body)
     assert response.status_code == 201
     assert db.session.scalars(select(Booking.full_name)).one() == "Alignp.exe Ахмет"
+
+
+def test_the_audit_log_and_delivered_mail_are_pruned_by_their_retention(
+    app, app_ctx, make_user, monkeypatch
+):
+    """Audit entries older than AUDIT_RETENTION_YEARS go, delivered mail older than
+    OUTBOX_RETENTION_DAYS goes; undelivered mail, recent rows and the registry's own history
+    stay."""
+    from app.auth.models import LoginFailure
+    from app.core import jobs
+    from app.core.audit import AuditEntry
+    from app.core.outbox import OutboxMessage, OutboxStatus
+
+    now = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+    admin = make_user("admin")
+
+    def entry(label, at):
+        db.session.add(AuditEntry(action="test", object_type="x", object_label=label, at=at))
+
+    entry("six years", datetime(2020, 11, 1, tzinfo=UTC))
+    entry("five years and a day", datetime(2021, 11, 26, 18, 0, tzinfo=UTC))  # 27.11 local
+    entry("five years to the day", datetime(2021, 11, 27, 19, 0, tzinfo=UTC))  # 28.11 local
+    entry("last month", datetime(2026, 10, 28, tzinfo=UTC))
+
+    def message(label, status, sent_at):
+        db.session.add(OutboxMessage(kind="test", recipient=f"{label}@example.kz",
+                                     status=status, sent_at=sent_at, created_at=datetime(
+                                         2026, 1, 1, tzinfo=UTC)))  # fmt: skip
+
+    message("sent-91", OutboxStatus.sent, datetime(2026, 8, 29, tzinfo=UTC))
+    message("sent-89", OutboxStatus.sent, datetime(2026, 8, 31, 7, 0, tzinfo=UTC))
+    message("failed-old", OutboxStatus.failed, None)
+    message("pending-old", OutboxStatus.pending, None)
+    long_ago = datetime(2026, 11, 26, tzinfo=UTC)
+    db.session.add(LoginFailure(email="a@b.kz", ip="10.0.0.1", at=long_ago))
+    db.session.add(LoginFailure(email="a@b.kz", ip="10.0.0.1", at=now))
+    old_job = jobs.submit(
+        "registry_csv", {}, total=1, by=admin, now=datetime(2026, 9, 1, tzinfo=UTC)
+    )
+    old_job.status = jobs.JobStatus.expired
+    jobs.submit("registry_csv", {}, total=1, by=admin, now=now)
+    db.session.commit()
+
+    monkeypatch.setitem(app.config, "AUDIT_RETENTION_YEARS", 5)
+    monkeypatch.setitem(app.config, "OUTBOX_RETENTION_DAYS", 90)
+    with time_machine.travel(now, tick=False):
+        result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "pruned 2 audit entries, 1 delivered messages, 1 sign-in failures, 1 export jobs"
+        in result.output
+    ), result.output
+    db.session.expire_all()
+    labels = set(db.session.scalars(select(AuditEntry.object_label)))
+    assert {"five years to the day", "last month"} <= labels
+    assert not {"six years", "five years and a day"} & labels
+    recipients = set(db.session.scalars(select(OutboxMessage.recipient)))
+    assert recipients == {"sent-89@example.kz", "failed-old@example.kz", "pending-old@example.kz"}
+    assert db.session.scalar(select(func.count(LoginFailure.id))) == 1
+    assert db.session.scalar(select(func.count(jobs.Job.id))) == 1
+
+    # Run again: nothing more goes. A shorter setting prunes more.
+    with time_machine.travel(now, tick=False):
+        again = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert "pruned 0 audit entries, 0 delivered messages" in again.output
+    monkeypatch.setitem(app.config, "OUTBOX_RETENTION_DAYS", 30)
+    with time_machine.travel(now, tick=False):
+        shorter = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert "1 delivered messages" in shorter.output
+
+
+def test_pruning_refuses_a_retention_of_nothing(app_ctx):
+    with pytest.raises(ValueError):
+        privacy.prune_records(datetime(2026, 11, 28, tzinfo=UTC), audit_years=0, outbox_days=90)
