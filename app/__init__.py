@@ -81,6 +81,7 @@ def create_app(config=None):
     from .bookings.cli import reminders_cli
     from .core.cli import outbox_cli
     from .days.cli import days_cli
+    from .dev.cli import dev_cli
     from .districts.cli import quotas_cli
     from .office.cli import privacy_cli
     from .places.cli import seed
@@ -92,6 +93,7 @@ def create_app(config=None):
     app.cli.add_command(users_cli)
     app.cli.add_command(quotas_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(dev_cli)
 
     _import_models()
     return app

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import Role
 from app.core import audit, outbox
@@ -498,13 +498,13 @@ def export_rows(filters, scope=None):
 
 def list_proposals(filters, *, scope=None, page=1, per_page=50):
     """One page of entries (a Flask-SQLAlchemy ``Pagination``: ``items``, ``total``,
-    ``pages``): a count, the page, and one query each for the districts, merge targets and
-    bookings it names, whatever the registry's size."""
+    ``pages``): a count and the page with its districts, merge targets and bookings joined
+    in — the same two queries whatever the registry's size or the page's rows."""
     order = SORTS.get(filters.sort, SORTS["-created"])
     stmt = filtered(filters, scope).options(
-        selectinload(Proposal.district),
-        selectinload(Proposal.merged_into),
-        selectinload(Proposal.booking),
+        joinedload(Proposal.district),
+        joinedload(Proposal.merged_into),
+        joinedload(Proposal.booking),
     )
     return db.paginate(stmt.order_by(*order), page=page, per_page=per_page, error_out=False)
 
