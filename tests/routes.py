@@ -128,3 +128,10 @@ def values_for_rule(rule, world):
     elif rule.endpoint == "registry.status_page":
         values["token"] = status_token(world["proposal"].id)
     return values
+
+
+def headers_for_rule(rule, world):
+    """Headers a request to ``rule`` needs beyond the session (the API's manage token)."""
+    if rule.endpoint in ("api.get_booking", "api.delete_booking"):
+        return {"X-Manage-Token": manage_token(world["booking"].code)}
+    return {}

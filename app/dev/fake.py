@@ -28,7 +28,7 @@ from app.bookings.models import (
     Source,
     Topic,
 )
-from app.bookings.services import CODE_ALPHABET, PRIVACY_VERSION
+from app.bookings.services import CODE_ALPHABET, PRIVACY_VERSION, hash_token, manage_token
 from app.core.audit import AuditEntry
 from app.core.i18n import LOCAL_TZ
 from app.core.outbox import OutboxMessage, OutboxStatus
@@ -52,7 +52,7 @@ from app.registry.models import (
     Status,
     Subprogram,
 )
-from app.registry.services import _search_text, registry_for
+from app.registry.services import _search_text, registry_for, status_token
 
 #: rows a year at density 1 (the issue's ten years: 120 Days, 30 000 entries, 200 000 audit
 #: entries, 100 000 mails)
@@ -308,7 +308,7 @@ def _booking(rng, day, slot, source, category, status, code, phone, district):
     created = day.starts_at - timedelta(days=rng.uniform(0.5, 13))
     return {
         "code": code,
-        "token_hash": hashlib.sha256(code.encode()).hexdigest(),
+        "token_hash": hash_token(manage_token(code)),
         "day_id": day.id,
         "slot_id": slot.id if slot else None,
         "full_name": person(rng),
@@ -421,7 +421,6 @@ def number_rows(rows, counters):
         counters[key] = counters.get(key, 0) + 1
         row["number"] = f"{key}-{counters[key]:04d}"
         row["search_text"] = _search_text(SimpleNamespace(**row))
-        row["token_hash"] = hashlib.sha256(row["number"].encode()).hexdigest()
 
 
 def insert_proposals(rng, rows, first_id, staff=(None,), end=None):
@@ -429,6 +428,7 @@ def insert_proposals(rng, rows, first_id, staff=(None,), end=None):
     the present status). Merged entries point at an earlier one, so they go second."""
     for offset, row in enumerate(rows):
         row["id"] = first_id + offset
+        row["token_hash"] = hashlib.sha256(status_token(row["id"]).encode()).hexdigest()
     plain = [r for r in rows if r["status"] != Status.merged]
     merged = [r for r in rows if r["status"] == Status.merged]
     for row in merged:
