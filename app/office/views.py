@@ -16,6 +16,7 @@ from app.core import jobs, params
 from app.core.audit import AuditEntry
 from app.core.db import attempt, utcnow
 from app.core.i18n import LOCAL_TZ
+from app.core.outbox import OutboxMessage
 from app.core.spreadsheet import XLSX_MIMETYPE
 from app.days import services as days
 from app.days.models import Day
@@ -30,13 +31,39 @@ from app.registry import exports as registry_exports
 from app.registry import services as registry
 from app.registry.models import Status, Subprogram
 
+from . import home as dashboard
+from . import navigation
 from .days import DayChanges
 from .days import edit_day as change_day
 from .forms import DayForm
 
 bp = Blueprint("office", __name__, url_prefix="/office")
+bp.record_once(navigation.init_app)
 AUDIT_PAGE = 50
 REGISTRY_STAFF = (Role.admin, Role.district)
+
+
+# --- the staff home -----------------------------------------------------------------------
+
+
+@bp.get("/")
+@staff_required(*ADMIN)
+def home():
+    now = utcnow()
+    return render_template(
+        "office/home.html", home=dashboard.home_facts(now), now=now, action=ActionForm()
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+@staff_required(*ADMIN)
+def retry_mail(message_id):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    attempt(lambda: dashboard.retry_mail(message, by=current_user, now=utcnow()))
+    flash(_("The message is queued again."), "success")
+    return redirect(url_for("office.home"))
 
 
 # --- Days -------------------------------------------------------------------------------
