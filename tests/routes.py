@@ -79,6 +79,10 @@ ACCESS = {
     # issue 12: the office runs the year from its own pages
     "office.home": ADMIN,
     "office.retry_mail": ADMIN,
+    "api.get_stats": ADMIN,
+    "office.stats": ADMIN,
+    "office.stats_xlsx": ADMIN,
+    "office.stats_print": ADMIN,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]
