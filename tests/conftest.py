@@ -452,6 +452,7 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     job = jobs.submit("registry_csv", {"filters": {}}, total=1, by=users["district"], now=now)
     job.status, job.filename, job.content_type = jobs.JobStatus.done, "registry.csv", "text/csv"
     job.content, job.until = b"x\r\n", now + jobs.KEPT
+    _fail_one_mail(booking)
     db.session.commit()
     return {
         "day": day,
@@ -464,3 +465,17 @@ def world(app_ctx, make_user, make_booking, make_proposal):
         "attached": attached,
         "job": job,
     }
+
+
+def _fail_one_mail(booking):
+    """The booking's confirmation marked as failed (the office home lists it)."""
+    from sqlalchemy import select
+
+    from app.core.outbox import OutboxMessage, OutboxStatus
+
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.thread == f"booking:{booking.code}")
+    ).first()
+    if message is not None:
+        message.status, message.attempts = OutboxStatus.failed, 12
+        message.last_error = "550 mailbox unavailable"

@@ -110,6 +110,7 @@ def test_every_answer_is_described_field_for_field(client, document, world):
                                                   json={"code": booking.code})),
             ("/api/days/{date}/attendance", "get", client.get(f"/api/days/{DAY}/attendance",
                                                               headers=desk)),
+            ("/api/stats", "get", client.get(f"/api/stats?from={DAY}&to={DAY}", headers=admin)),
         ]  # fmt: skip
     made = calls[5][2].get_json()
     with time_machine.travel(BEFORE, tick=False):
