@@ -22,6 +22,7 @@ ACCESS = {
     "bookings.manage": PUBLIC,
     "bookings.booking_ics": PUBLIC,
     "bookings.cancel": PUBLIC,
+    "bookings.confirm_cancel": PUBLIC,
     "bookings.move": PUBLIC,
     "bookings.privacy": PUBLIC,
     "auth.login": PUBLIC,
@@ -130,7 +131,10 @@ def values_for_rule(rule, world):
             values[name] = 1
         else:
             values[name] = "x"
-    if rule.endpoint in ("bookings.manage", "bookings.booking_ics", "registry.booking_proposal"):
+    if rule.endpoint in (
+        "bookings.manage", "bookings.booking_ics", "bookings.confirm_cancel",
+        "registry.booking_proposal",
+    ):  # fmt: skip
         values["token"] = manage_token(world["booking"].code)
     elif rule.endpoint == "registry.status_page":
         values["token"] = status_token(world["proposal"].id)

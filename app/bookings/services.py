@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 import phonenumbers
@@ -29,7 +29,7 @@ from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.days import services as days
 from app.days.models import Day, DayStatus, Slot
-from app.days.services import BOOKING_OPENS_DAYS, local_moment
+from app.days.services import BOOKING_OPENS_DAYS, booking_opens_at
 from app.extensions import db
 
 from .facts import BookingFacts, Moment
@@ -161,15 +161,14 @@ def booking_for_token(code, token):
 
 
 def qr_svg(code):
-    """The booking code as an inline SVG QR code (what a desk scanner reads)."""
-    return segno.make(code, error="m").svg_inline(scale=6, border=2, title=code)
+    """The booking code as an inline SVG QR code (what a desk scanner reads): a full QR
+    code (phone cameras do not read Micro QR), with a ``viewBox`` and no fixed size so the
+    page scales it, the four-module quiet zone on white (readable in a dark theme too)."""
+    qr = segno.make(code, error="m", micro=False)
+    return qr.svg_inline(border=4, omitsize=True, light="#fff", svgclass="qr-code")
 
 
 # --- the window ---------------------------------------------------------------------
-
-
-def booking_opens_at(day):
-    return local_moment(day.date - timedelta(days=BOOKING_OPENS_DAYS), time(0, 0))
 
 
 def check_open(slot, now, *, day=None):
@@ -203,6 +202,17 @@ def open_days(now):
         )
         .order_by(Day.date)
     ).all()
+
+
+def days_open_for_booking(now, *, but=None, limit=6):
+    """Days a visitor can book now, with their free seats (one query): [(day, free)], the
+    Day ``but`` left out. Shown where a Day cannot be booked, so the visitor picks another."""
+    rows = days.days_with_seats(days.today_local(now), scheduled_only=True, limit=limit + 2)
+    return [
+        (day, free)
+        for day, _total, free in rows
+        if day != but and days.booking_state(day, now, free) == days.BookingState.open
+    ][:limit]
 
 
 def has_bookings(day):

@@ -29,6 +29,12 @@ from .ics import booking_calendar
 
 bp = Blueprint("bookings", __name__)
 
+#: the booking form's fields in the order the page shows them (its error summary follows it)
+FIELD_ORDER = [
+    "slot_id", "full_name", "category", "organization", "district", "phone", "email", "topic",
+    "message", "consent",
+]  # fmt: skip
+
 
 def _slot_choices(slots):
     return [(s.id, f"{s.id}") for s in slots]
@@ -44,7 +50,6 @@ def day(on):
     open_slots = services.bookable_slots(day, now)
     form = BookingForm()
     form.slot_id.choices = _slot_choices(open_slots)
-    booking_open = bool(open_slots)
     if form.validate_on_submit():
         if form.is_bot():
             abort(400)
@@ -68,14 +73,22 @@ def day(on):
             flash(_("Your booking is confirmed"), "success")
             return redirect(receipt)
     status = 422 if request.method == "POST" else 200
+    free = sum(s.free for s in open_slots)
+    state = days.booking_state(
+        day, now, free, all_started=all(s.starts_at <= now for s in day.slots)
+    )
     return (
         render_template(
             "bookings/day.html",
             day=day,
             slots=day.slots,
             open_slots={s.id for s in open_slots},
-            booking_open=booking_open,
+            free_seats=free,
+            state=state,
             opens_at=services.booking_opens_at(day),
+            other_days=[] if state == "open" else services.days_open_for_booking(now, but=day),
+            first_open_slot_id=f"slot-{open_slots[0].id}" if open_slots else None,
+            field_order=FIELD_ORDER,
             form=form,
             now=now,
         ),
@@ -102,9 +115,7 @@ def manage(code):
             if slot.id != booking.slot_id:
                 choices.append((slot.id, slot))
     move_form.slot_id.choices = [(slot_id, "") for slot_id, _slot in choices]
-    changeable = booking.status.value == "confirmed" and (
-        booking.slot is None or now < booking.slot.starts_at
-    )
+    changeable = _changeable(booking, now)
     # The proposals attached to it come from the registry, a layer above, through the
     # ``attached_proposals`` template helper it provides.
     return render_template(
@@ -116,6 +127,28 @@ def manage(code):
         move_form=move_form,
         move_choices=choices,
         changeable=changeable,
+        book_again_url=url_for("bookings.day", on=booking.day.date),
+    )
+
+
+def _changeable(booking, now):
+    return booking.status.value == "confirmed" and (
+        booking.slot is None or now < booking.slot.starts_at
+    )
+
+
+@bp.get("/bookings/<code>/cancel")
+def confirm_cancel(code):
+    """The second step of cancelling: what will be cancelled, and a button that does it."""
+    token = request.args.get("token", "")
+    booking = _booking_or_404(code, token)
+    if not _changeable(booking, utcnow()):
+        return redirect(url_for("bookings.manage", code=code, token=token))
+    return render_template(
+        "bookings/confirm_cancel.html",
+        booking=booking,
+        token=token,
+        form=CancelForm(token=token),
     )
 
 

@@ -26,7 +26,7 @@ CSP = (
 #: pages and answers that hold one person's data without a staff sign-in (the private link)
 PRIVATE_ENDPOINTS = {
     "bookings.manage", "bookings.booking_ics", "bookings.cancel", "bookings.move",
-    "registry.booking_proposal", "registry.status_page",
+    "bookings.confirm_cancel", "registry.booking_proposal", "registry.status_page",
 }  # fmt: skip
 
 

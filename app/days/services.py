@@ -1,10 +1,12 @@
 """The calendar of Days: the last-Friday rule, holidays, slots and generation."""
 
 import calendar
+import enum
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import holidays
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core.db import utcnow
@@ -161,6 +163,48 @@ def generate_days(start, months=12):
 
 def today_local(now):
     return now.astimezone(LOCAL_TZ).date()
+
+
+# --- what a visitor can do with a Day ---------------------------------------------------
+
+
+class BookingState(enum.StrEnum):
+    """What a visitor can do with a Day now: shown first on the home page and the Day's page."""
+
+    open = "open"
+    opens = "opens"
+    full = "full"
+    closed = "closed"
+    cancelled = "cancelled"
+
+    @property
+    def title(self):
+        return {
+            "open": _l("Booking is open"),
+            "opens": _l("Not open for booking yet"),
+            "full": _l("All times are taken"),
+            "closed": _l("Booking is closed"),
+            "cancelled": _l("The Day is cancelled"),
+        }[self.value]
+
+
+def booking_opens_at(day):
+    """A Day opens for booking at 00:00 Asia/Almaty, BOOKING_OPENS_DAYS before it."""
+    return local_moment(day.date - timedelta(days=BOOKING_OPENS_DAYS), time(0, 0))
+
+
+def booking_state(day, now, free, *, all_started=False):
+    """The state of a Day for a visitor, ``free`` being the seats still bookable in it
+    (``all_started``: every slot has begun, so no seat will come free)."""
+    if day.status == DayStatus.cancelled:
+        return BookingState.cancelled
+    if now < booking_opens_at(day):
+        return BookingState.opens
+    if now >= day.ends_at or all_started:
+        return BookingState.closed
+    if free == 0:
+        return BookingState.full
+    return BookingState.open
 
 
 def day_by_date(on):

@@ -15,9 +15,20 @@ bp = Blueprint("days", __name__)
 def index():
     now = utcnow()
     upcoming = services.days_with_seats(services.today_local(now), limit=7)
-    upcoming = [row for row in upcoming if row[0].ends_at > now]
+    # (day, seats, free, state): each Day says first what a visitor can do with it
+    upcoming = [
+        (day, total, free, services.booking_state(day, now, free))
+        for day, total, free in upcoming
+        if day.ends_at > now
+    ]
     next_row = next((row for row in upcoming if not row[0].is_cancelled), None)
-    return render_template("days/index.html", next_row=next_row, upcoming=upcoming, now=now)
+    return render_template(
+        "days/index.html",
+        next_row=next_row,
+        upcoming=upcoming,
+        now=now,
+        opens_at=services.booking_opens_at,
+    )
 
 
 @bp.get("/calendar.ics")

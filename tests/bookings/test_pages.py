@@ -157,8 +157,8 @@ def test_before_the_window_the_page_says_when_it_opens(client, make_day):
     make_day(date(2027, 3, 26))
     with time_machine.travel(NOW, tick=False):
         page = client.get("/days/2027-03-26?lang=ru").get_data(as_text=True)
-    assert "Запись на этот День откроется" in page
-    assert 'name="full_name"' not in page
+    assert "Запись ещё не открыта" in page and "Запись откроется: 24 февраля 2027\u202fг." in page
+    assert 'name="full_name"' not in page and 'name="slot_id"' not in page
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])

@@ -55,8 +55,20 @@ def test_book_in_kazakh_then_cancel(live_server, page):
     manage_link = page.url
     page.goto(f"{live_server}/")
     page.goto(manage_link)
-    page.get_by_role("button", name="Жазылымнан бас тарту").click()
-    expect(page.locator(".flash")).to_be_visible()
+    # Cancelling takes a second step: the first tap only asks.
+    page.get_by_role("link", name="Жазылымнан бас тарту").click()
+    expect(page.get_by_role("heading", name="Жазылымнан бас тартасыз ба?")).to_be_visible()
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).status == BookingStatus.confirmed
+    page.get_by_role("button", name="Иә, жазылымнан бас тарту").click()
+    # The cancelled state: said plainly, focused, no QR and no "show this code", and a way
+    # to book again.
+    expect(page.get_by_role("heading", name="Жазылымнан бас тартылды", exact=True)).to_be_visible()
+    expect(page.locator("#cancelled")).to_be_focused()
+    expect(page.locator(".qr")).to_have_count(0)
+    expect(page.get_by_text("Осы кодты")).to_have_count(0)
+    page.get_by_role("link", name="Басқа уақытқа жазылу").click()
+    expect(page).to_have_url(f"{live_server}/days/{on.isoformat()}")
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).status == BookingStatus.cancelled
     assert db.session.get(Slot, eleven.id).booked == 0

@@ -28,7 +28,7 @@ def test_switch_to_kazakh_and_open_the_next_day(live_server, page):
 
     page.get_by_role("link", name="Уақытты таңдап, жазылу").click()
     expect(page).to_have_url(f"{live_server}/days/{upcoming.date.isoformat()}")
-    expect(page.get_by_role("heading", name="Қабылдау уақыты")).to_be_visible()
-    expect(page.locator("tr.slot-open")).to_have_count(18)
-    expect(page.locator("tr.slot-open").first).to_contain_text("10:00–10:20")
-    expect(page.locator("tr.slot-open").first).to_contain_text("2 бос орын")
+    expect(page.get_by_role("heading", name="Уақытқа жазылу")).to_be_visible()
+    expect(page.locator(".slot-tile:not(.slot-tile-off)")).to_have_count(18)
+    expect(page.locator(".slot-tile").first).to_contain_text("10:00–10:20")
+    expect(page.locator(".slot-tile").first).to_contain_text("бос: 2")

@@ -44,7 +44,7 @@ def test_language_is_remembered_in_a_cookie(client, calendar_of_days):
         assert "lang=kk" in first.headers["Set-Cookie"]
         again = client.get("/days/2026-11-27").get_data(as_text=True)
     assert '<html lang="kk">' in again
-    assert "Қабылдау уақыты" in again
+    assert "Уақытты таңдаңыз" in again
 
 
 def test_unknown_language_falls_back_to_russian(client, calendar_of_days):
@@ -66,12 +66,15 @@ def test_home_without_days_says_so(client):
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_day_page_lists_slots_and_free_seats(client, calendar_of_days, lang):
-    response = client.get(f"/days/2026-11-27?lang={lang}")
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(f"/days/2026-11-27?lang={lang}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert page.count('class="slot-open"') == 18
+    # each time once, in the picker: a tile with its free seats
+    assert page.count('class="slot-tile"') == 18 and page.count("10:00–10:20") == 1
     assert "10:00–10:20" in page and "15:40–16:00" in page
-    assert ("2 свободных места" if lang == "ru" else "2 бос орын") in page
+    assert page.count("свободно: 2" if lang == "ru" else "бос: 2") == 18
+    assert ("36 свободных мест" if lang == "ru" else "36 бос орын") in page
 
 
 def test_a_cancelled_day_says_so(client, calendar_of_days):
