@@ -28,6 +28,8 @@ TEST_CONFIG = {
     "MAIL_SUPPRESS_SEND": True,
     "PUBLIC_BASE_URL": "http://testserver",
     "SERVER_NAME": None,
+    # the hall screen's event stream ends at once (tests that read it set their own)
+    "DISPLAY_STREAM_SECONDS": 0,
 }
 
 

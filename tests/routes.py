@@ -76,6 +76,17 @@ ACCESS = {
     "api.create_proposal": STAFF,
     "api.change_proposal_status": {"admin", "district"},
     "api.create_delegate": {"admin", "district"},
+    "queue.choose_desk": DESK,
+    "queue.call": DESK,
+    "queue.change": DESK,
+    "queue.day": DESK,
+    "queue.settings": ADMIN,
+    "display.screen": PUBLIC,
+    "display.state": PUBLIC,
+    "display.events": PUBLIC,
+    "api.call_next": DESK,
+    "api.visit_status": DESK,
+    "api.day_queue": DESK,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]
