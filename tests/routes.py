@@ -87,6 +87,10 @@ ACCESS = {
     "api.call_next": DESK,
     "api.visit_status": DESK,
     "api.day_queue": DESK,
+    "waitlist.join": PUBLIC,
+    "waitlist.entry": PUBLIC,
+    "waitlist.leave": PUBLIC,
+    "api.join_waitlist": PUBLIC,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]
@@ -122,6 +126,8 @@ def values_for_rule(rule, world):
             values[name] = world["users"]["district"].id
         elif name == "code" and rule.endpoint.startswith("districts."):
             values[name] = "nura"  # the district user's own district
+        elif name == "code" and rule.endpoint.startswith("waitlist."):
+            values[name] = world["waitlist"].code
         elif name == "code":
             values[name] = world["booking"].code
         elif name == "job_id":
@@ -136,6 +142,8 @@ def values_for_rule(rule, world):
             values[name] = "x"
     if rule.endpoint in ("bookings.manage", "bookings.booking_ics", "registry.booking_proposal"):
         values["token"] = manage_token(world["booking"].code)
+    elif rule.endpoint == "waitlist.entry":
+        values["token"] = manage_token(world["waitlist"].code)
     elif rule.endpoint == "registry.status_page":
         values["token"] = status_token(world["proposal"].id)
     return values
