@@ -28,6 +28,8 @@ TEST_CONFIG = {
     "MAIL_SUPPRESS_SEND": True,
     "PUBLIC_BASE_URL": "http://testserver",
     "SERVER_NAME": None,
+    # the hall screen's event stream ends at once (tests that read it set their own)
+    "DISPLAY_STREAM_SECONDS": 0,
 }
 
 
@@ -410,6 +412,8 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     from decimal import Decimal
 
     from app.bookings.models import Category, DelegateRole, Topic
+    from app.bookings.services import hash_token as bookings_hash
+    from app.bookings.services import manage_token as manage_token_of
     from app.core import jobs
     from app.core.db import utcnow
     from app.districts import services as districts
@@ -454,7 +458,15 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     job.content, job.until = b"x\r\n", now + jobs.KEPT
     _fail_one_mail(booking)
     db.session.commit()
+    from app.queue.models import WaitlistEntry
+
+    waiting = WaitlistEntry(code="WAYT47", token_hash=bookings_hash(manage_token_of("WAYT47")),
+                            day_id=day.id, full_name="Дана Ким", category=Category.citizen,
+                            phone="+77015550999", topic=Topic.progress, language="ru")  # fmt: skip
+    db.session.add(waiting)
+    db.session.commit()
     return {
+        "waitlist": waiting,
         "day": day,
         "booking": booking,
         "arrived": arrived,

@@ -84,6 +84,21 @@ ACCESS = {
     "office.stats": ADMIN,
     "office.stats_xlsx": ADMIN,
     "office.stats_print": ADMIN,
+    "queue.choose_desk": DESK,
+    "queue.call": DESK,
+    "queue.change": DESK,
+    "queue.day": DESK,
+    "queue.settings": ADMIN,
+    "display.screen": PUBLIC,
+    "display.state": PUBLIC,
+    "display.events": PUBLIC,
+    "api.call_next": DESK,
+    "api.visit_status": DESK,
+    "api.day_queue": DESK,
+    "waitlist.join": PUBLIC,
+    "waitlist.entry": PUBLIC,
+    "waitlist.leave": PUBLIC,
+    "api.join_waitlist": PUBLIC,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]
@@ -119,6 +134,8 @@ def values_for_rule(rule, world):
             values[name] = world["users"]["district"].id
         elif name == "code" and rule.endpoint.startswith("districts."):
             values[name] = "nura"  # the district user's own district
+        elif name == "code" and rule.endpoint.startswith("waitlist."):
+            values[name] = world["waitlist"].code
         elif name == "code":
             values[name] = world["booking"].code
         elif name == "job_id":
@@ -136,6 +153,8 @@ def values_for_rule(rule, world):
         "registry.booking_proposal",
     ):  # fmt: skip
         values["token"] = manage_token(world["booking"].code)
+    elif rule.endpoint == "waitlist.entry":
+        values["token"] = manage_token(world["waitlist"].code)
     elif rule.endpoint == "registry.status_page":
         values["token"] = status_token(world["proposal"].id)
     return values

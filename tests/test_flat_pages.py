@@ -25,8 +25,9 @@ DENSITY = 0.03  # a year: 12 Days of a few bookings, 90 entries, 600 audit entri
 #: A page is a handful of queries (sign-in, the rows, a count, a grouped figure or two); a
 #: query per row of a full list page (50 rows) cannot hide under this.
 MOST = 12
-#: dashboards that show a dozen independent figures, one grouped query each
-DASHBOARDS = {"office.stats": 20, "office.home": 16}
+#: dashboards that show a dozen independent figures, one grouped query each; the desk and
+#: the queue page carry the desks' panel (desks, who is called, who waits, the settings)
+DASHBOARDS = {"office.stats": 20, "office.home": 16, "reception.desk": 16, "queue.day": 16}
 
 
 class Statements:

@@ -326,13 +326,26 @@ def take_open_seat(slot_id, now, *, phone=None, email=None):
     return OpenSeat(*fields, day=SeatDay(taken.day_id, day_date, day_note))
 
 
+#: called with (day_id, now) when a seat of a slot that was full frees (a cancel, a move):
+#: the waiting list, a layer above, registers here and fills it at once
+SEAT_FREED = []
+
+
 def release_seat(slot_id):
-    db.session.execute(
+    """Give a seat back; True when the slot was full (someone may be waiting for it)."""
+    freed = db.session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.booked > 0)
         .values(booked=Slot.booked - 1)
+        .returning(Slot.booked, Slot.capacity)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
+    return freed is not None and freed.booked == freed.capacity - 1
+
+
+def seat_freed(day_id, now):
+    for listener in SEAT_FREED:
+        listener(day_id, now)
 
 
 def find_duplicate(day_id, phone, email, *, exclude_id=None):
@@ -393,13 +406,19 @@ def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
     )
 
 
-def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=None):
+def create_booking(
+    day, visitor, *, now, slot=None, source=Source.online, by=None, code=None,
+    tell="booking_confirmed",
+):  # fmt: skip
     """The one way a booking comes to be; the sources differ only in what follows:
 
     - ``online``: a seat in a slot of an open Day, within the booking window;
     - ``district`` (a delegate): a seat in the slot if one is given, else the Day outside
       the slots (the district's own rules are checked by the caller);
     - ``walk_in``: at the desk, no seat, checked in at once, no manage link.
+
+    ``code``: the code to keep (a waiting-list entry becoming the booking keeps its code and
+    so its manage link); ``tell``: the kind of mail that confirms it.
 
     Returns the booking with ``manage_token`` set (shown once); online, ``booking.seat``
     is the seat taken (an ``OpenSeat``). Statements online: the seat's UPDATE (which also
@@ -418,7 +437,7 @@ def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=Non
         slot, day = seat, seat.day
     elif slot is not None and not walk_in:
         take_seat(slot)
-    code = new_code()
+    code = code or new_code()
     # Nobody holds a manage link for a walk-in: a random hash that no token matches.
     token = secrets.token_urlsafe(24) if walk_in else manage_token(code)
     booking = _insert_new(
@@ -455,8 +474,8 @@ def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=Non
     )
     booking.manage_token = None if walk_in else token
     booking.seat = slot if source == Source.online else None
-    if not walk_in:
-        notify("booking_confirmed", booking, slot=slot, day=day)
+    if not walk_in and tell:
+        notify(tell, booking, slot=slot, day=day)
     return booking
 
 
@@ -476,13 +495,14 @@ def cancel_booking(booking, *, now, by=None, tell="booking_cancelled", while_ope
         while_open and booking.slot is not None and now >= booking.slot.starts_at
     ):
         raise BookingError("closed", NOT_CANCELLABLE)
-    if booking.holds_seat:
-        release_seat(booking.slot_id)
+    freed = booking.holds_seat and release_seat(booking.slot_id)
     booking.status = BookingStatus.cancelled
     booking.cancelled_at = now
     booking.sequence += 1
     if tell:
         notify(tell, booking, slot=booking.slot, day=booking.day)
+    if freed:
+        seat_freed(booking.day_id, now)
     return booking
 
 
@@ -499,8 +519,7 @@ def move_booking(booking, new_slot, *, now):
     old_slot, old_day = booking.slot, booking.day
     before = old_slot or old_day
     previous = Moment(old_day.date, before.starts_at, before.ends_at)
-    if booking.holds_seat:
-        release_seat(old_slot.id)
+    freed = booking.holds_seat and release_seat(old_slot.id)
     booking.slot = new_slot
     booking.day_id = new_slot.day_id
     booking.day = new_slot.day
@@ -512,6 +531,8 @@ def move_booking(booking, new_slot, *, now):
         # Another booking of that Day has this phone or e-mail.
         raise BookingError("duplicate", DUPLICATE) from exc
     notify("booking_moved", booking, slot=new_slot, day=new_slot.day, previous=previous)
+    if freed:
+        seat_freed(old_day.id, now)
     return booking
 
 
