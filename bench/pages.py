@@ -42,12 +42,14 @@ def build_world(now):
     from sqlalchemy import select
 
     from app.auth.services import create_user
-    from app.bookings.models import Booking, Category, Source
+    from app.bookings.models import Booking, Category, Source, Topic
+    from app.bookings.services import hash_token, manage_token
     from app.core import jobs
     from app.days import services as days
     from app.days.models import Day
     from app.extensions import db
     from app.places.services import district_by_code
+    from app.queue.models import WaitlistEntry
     from app.registry.models import Proposal
 
     nura = district_by_code("nura")
@@ -72,6 +74,10 @@ def build_world(now):
     job = jobs.submit("registry_csv", {"filters": {}}, total=1, by=users["admin"], now=now)
     job.status, job.filename, job.content_type = jobs.JobStatus.done, "registry.csv", "text/csv"
     job.content, job.until = b"x\r\n", now + timedelta(days=3650)
+    waiting = WaitlistEntry(code="WAYT47", token_hash=hash_token(manage_token("WAYT47")),
+                            day_id=day.id, full_name="Дана Ким", category=Category.citizen,
+                            phone="+77015550999", topic=Topic.progress, language="ru")  # fmt: skip
+    db.session.add(waiting)
     db.session.commit()
     # Plain values: the URLs are built later, outside this session.
     return {
@@ -81,6 +87,7 @@ def build_world(now):
         "users": {role: SimpleNamespace(id=u.id, email=u.email) for role, u in users.items()},
         "proposal": SimpleNamespace(id=proposal.id, number=proposal.number),
         "job": SimpleNamespace(id=job.id),
+        "waitlist": SimpleNamespace(id=waiting.id, code=waiting.code),
     }
 
 
@@ -88,7 +95,7 @@ def requests_to_time(app, world):
     """(endpoint, role, URL) of every GET route, for one role that may open it."""
     from tests.routes import ACCESS, PUBLIC, headers_for_rule, url_for_rule
 
-    skip = {"static", "api.openapi", "api.docs"}
+    skip = {"static", "api.openapi", "api.docs", "display.events"}  # a stream, not a page
     result = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in rule.methods or rule.endpoint in skip:
