@@ -26,6 +26,8 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "MAIL_SUPPRESS_SEND": True,
+    # SMS tests switch it on (monkeypatch.setitem); elsewhere only mail is queued.
+    "SMS_ENABLED": False,
     "PUBLIC_BASE_URL": "http://testserver",
     "SERVER_NAME": None,
 }
