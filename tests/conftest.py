@@ -17,6 +17,9 @@ from app.extensions import db
 from app.places import services as places
 from app.places.services import seed_districts
 
+#: fixtures of the fake SMS provider (fake_smsc)
+pytest_plugins = ["tests.fake_smsc"]
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run sets this: a PostgreSQL or browser test that cannot run fails instead of skipping.
 STRICT = os.environ.get("STRICT_TEST_BACKENDS") == "1"

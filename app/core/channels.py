@@ -4,7 +4,9 @@ person can be reached on and agreed to, all written in one statement."""
 
 from dataclasses import dataclass
 
+import phonenumbers
 from flask import current_app
+from phonenumbers import PhoneNumberType
 
 from . import outbox
 from .outbox import Channel
@@ -21,14 +23,22 @@ class Contact:
     sms_allowed: bool = False
 
 
+MOBILE = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
 def textable(phone):
-    """A number we may text: Kazakhstan's mobile range (+7 7xx), or any valid number when
-    SMS_ALLOW_FOREIGN is set."""
+    """A mobile number we may text: Kazakhstan's (+7 7xx, not a landline such as
+    +7 7212 …), or any country's when SMS_ALLOW_FOREIGN is set."""
     if not phone:
         return False
-    if current_app.config.get("SMS_ALLOW_FOREIGN"):
-        return True
-    return phone.startswith("+77") and len(phone) == 12
+    try:
+        number = phonenumbers.parse(phone)
+    except phonenumbers.NumberParseException:
+        return False
+    if phonenumbers.number_type(number) not in MOBILE:
+        return False
+    in_kazakhstan = phonenumbers.region_code_for_number(number) == "KZ"
+    return in_kazakhstan or bool(current_app.config.get("SMS_ALLOW_FOREIGN"))
 
 
 def routes(kind, contact, *, thread=None, dedupe_key=None, sequence=None):

@@ -6,20 +6,19 @@ import pytest
 
 from app.core import sms
 from tests.conftest import free_port
-from tests.fake_smsc import fake_smsc  # noqa: F401
 
 PHONE = "+77015550101"
 
 
 @pytest.fixture
-def provider(app, fake_smsc):  # noqa: F811
+def provider(app, fake_smsc):
     with app.app_context():
         backend = sms.current_provider()
         yield backend
         backend.close()
 
 
-def test_smsc_gets_the_documented_request_and_its_id_comes_back(provider, fake_smsc):  # noqa: F811
+def test_smsc_gets_the_documented_request_and_its_id_comes_back(provider, fake_smsc):
     result = provider.send(PHONE, "Сіздің жазылымыңыз расталды", reference="outbox-7")
     assert result == sms.ProviderResult(id="outbox-7", accepted=True, cost="11.5")
     [request] = fake_smsc.requests
@@ -28,7 +27,7 @@ def test_smsc_gets_the_documented_request_and_its_id_comes_back(provider, fake_s
     assert request["login"] == "civic-day" and request["psw"] == "s3cret-psw"
 
 
-def test_a_repeated_request_is_the_same_message(provider, fake_smsc):  # noqa: F811
+def test_a_repeated_request_is_the_same_message(provider, fake_smsc):
     provider.send(PHONE, "text", reference="outbox-8")
     again = provider.send(PHONE, "text", reference="outbox-8")  # error 9 from the provider
     assert again.id == "outbox-8"
@@ -36,33 +35,33 @@ def test_a_repeated_request_is_the_same_message(provider, fake_smsc):  # noqa: F
 
 
 @pytest.mark.parametrize("code", [1, 6, 7, 8])
-def test_errors_of_the_message_itself_give_up(provider, fake_smsc, code):  # noqa: F811
+def test_errors_of_the_message_itself_give_up(provider, fake_smsc, code):
     fake_smsc.mode = ("error", code)
     with pytest.raises(sms.SmsRejected, match=f"SMSC error {code}"):
         provider.send(PHONE, "text", reference="x")
 
 
 @pytest.mark.parametrize("code", [2, 3, 4])
-def test_errors_of_the_account_wait(provider, fake_smsc, code):  # noqa: F811
+def test_errors_of_the_account_wait(provider, fake_smsc, code):
     fake_smsc.mode = ("error", code)
     with pytest.raises(sms.SmsUnavailable, match=f"SMSC error {code}"):
         provider.send(PHONE, "text", reference="x")
 
 
 @pytest.mark.parametrize("mode", ["http500", "garbage", "slow"])
-def test_a_provider_in_trouble_means_wait(provider, fake_smsc, mode):  # noqa: F811
+def test_a_provider_in_trouble_means_wait(provider, fake_smsc, mode):
     fake_smsc.mode = mode
     with pytest.raises(sms.SmsUnavailable):
         provider.send(PHONE, "text", reference="x")
 
 
-def test_connection_refused_means_wait(app, fake_smsc, monkeypatch):  # noqa: F811
+def test_connection_refused_means_wait(app, fake_smsc, monkeypatch):
     monkeypatch.setitem(app.config, "SMS_API_URL", f"http://127.0.0.1:{free_port()}/sys/send.php")
     with app.app_context(), pytest.raises(sms.SmsUnavailable, match="ConnectError"):
         sms.current_provider().send(PHONE, "text")
 
 
-def test_delivery_reports(provider, fake_smsc):  # noqa: F811
+def test_delivery_reports(provider, fake_smsc):
     provider.send(PHONE, "a", reference="r1")
     provider.send(PHONE, "b", reference="r2")
     fake_smsc.states["r2"] = 22  # a wrong number, as the operator found
