@@ -457,6 +457,12 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     job = jobs.submit("registry_csv", {"filters": {}}, total=1, by=users["district"], now=now)
     job.status, job.filename, job.content_type = jobs.JobStatus.done, "registry.csv", "text/csv"
     job.content, job.until = b"x\r\n", now + jobs.KEPT
+    # An SMS the provider refused: the desk and /office/messages list it.
+    from app.core.outbox import OutboxMessage, OutboxStatus
+
+    db.session.add(OutboxMessage(kind="booking_confirmed", channel="sms", recipient=arrived.phone,
+                                 thread=f"booking:{arrived.code}", status=OutboxStatus.failed,
+                                 last_error="SMSC error 7: invalid phone number"))  # fmt: skip
     db.session.commit()
     return {
         "day": day,

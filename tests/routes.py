@@ -4,7 +4,7 @@ that reaches the rows the ``world`` fixture (tests/conftest.py) seeds."""
 from flask import url_for
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from app.bookings.services import manage_token
+from app.bookings.services import manage_token, sms_token
 from app.registry.services import status_token
 
 PUBLIC = "public"
@@ -24,6 +24,10 @@ ACCESS = {
     "bookings.cancel": PUBLIC,
     "bookings.move": PUBLIC,
     "bookings.privacy": PUBLIC,
+    "bookings.sms": PUBLIC,
+    "bookings.short_link_form": PUBLIC,
+    "bookings.short_link": PUBLIC,
+    "office.messages": DESK,
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
     "office.users": ADMIN,
@@ -123,6 +127,8 @@ def values_for_rule(rule, world):
             values[name] = 1
         else:
             values[name] = "x"
+    if rule.endpoint == "bookings.short_link":
+        values["token"] = sms_token(world["booking"].code, 0)
     if rule.endpoint in ("bookings.manage", "bookings.booking_ics", "registry.booking_proposal"):
         values["token"] = manage_token(world["booking"].code)
     elif rule.endpoint == "registry.status_page":

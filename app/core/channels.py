@@ -6,10 +6,27 @@ from dataclasses import dataclass
 
 import phonenumbers
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from phonenumbers import PhoneNumberType
 
 from . import outbox
 from .outbox import Channel
+
+#: what each kind of message is, for the office's and the desk's lists
+KIND_TITLES = {
+    "booking_confirmed": _l("booking confirmation"),
+    "booking_moved": _l("booking moved"),
+    "booking_cancelled": _l("booking cancelled"),
+    "booking_reminder": _l("reminder the day before"),
+    "day_changed": _l("the Day moved or cancelled"),
+    "proposal_update": _l("proposal update"),
+    "quota_reminder": _l("quota reminder"),
+}
+CHANNEL_TITLES = {Channel.email: _l("e-mail"), Channel.sms: _l("SMS")}
+
+
+def kind_title(kind):
+    return KIND_TITLES.get(kind, kind)
 
 
 @dataclass(frozen=True)

@@ -577,10 +577,11 @@ def poll_sms_reports(now, limit=500):
     return counts
 
 
-def undelivered(channel=None, *, since=None, limit=200):
+def undelivered(channel=None, *, since=None, threads=None, limit=200):
     """Messages the person did not get, newest first: given up after retries or rejected,
-    or an SMS whose delivery report said it failed. ``channel``: ``email``, ``sms`` or both.
-    (The office's list; the dashboard can reuse it.)"""
+    or an SMS whose delivery report said it failed. ``channel``: ``email``, ``sms`` or both;
+    ``threads``: only those of these threads (e.g. a Day's bookings). (The office's list and
+    the desk's; the dashboard can reuse it.)"""
     stmt = select(OutboxMessage).where(
         or_(
             OutboxMessage.status == OutboxStatus.failed,
@@ -591,6 +592,8 @@ def undelivered(channel=None, *, since=None, limit=200):
         stmt = stmt.where(OutboxMessage.channel == Channel(channel))
     if since:
         stmt = stmt.where(OutboxMessage.created_at >= since)
+    if threads is not None:
+        stmt = stmt.where(OutboxMessage.thread.in_(list(threads)))
     return db.session.scalars(stmt.order_by(OutboxMessage.id.desc()).limit(limit)).all()
 
 
