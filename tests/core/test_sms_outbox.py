@@ -2,7 +2,7 @@
 receives, in their language; outages, limits, opt-out, short links, delivery reports."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +11,9 @@ from app.core import channels, outbox
 from app.core.i18n import LOCAL_TZ
 from app.core.outbox import Channel, DeliveryStatus, OutboxMessage, OutboxStatus
 from app.extensions import db
+from app.office import days as office_days
+from app.registry import services as registry
+from app.registry.models import Origin, Status
 
 DAY = date(2026, 12, 25)
 BEFORE = datetime(2026, 12, 20, 6, 0, tzinfo=UTC)
@@ -293,3 +296,51 @@ def test_sms_off_queues_none(app, make_day, visitor):
     assert sms_rows() == []
     contact = channels.Contact(phone="+77015550000", sms_allowed=True)
     assert channels.routes("booking_confirmed", contact) == []
+
+
+def test_reminder_day_moved_and_cancelled_reach_a_phone_only_visitor(
+    app, make_day, visitor, fake_smsc
+):
+    day = make_day(DAY)
+    booking = bookings.book_slot(day.slots[3], visitor(email=None), now=BEFORE)
+    db.session.commit()
+    eve = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)
+    assert bookings.queue_reminders(eve) == 1
+    assert bookings.queue_reminders(eve) == 0  # hourly runs queue it once
+    db.session.commit()
+    wanted = office_days.DayChanges(date=date(2026, 12, 24), opens=time(10), closes=time(16),
+                                    slot_minutes=20, slot_capacity=2)  # fmt: skip
+    office_days.edit_day(day, wanted, now=BEFORE)
+    db.session.commit()
+    cancel = office_days.DayChanges(date=date(2026, 12, 24), opens=time(10), closes=time(16),
+                                    slot_minutes=20, slot_capacity=2, cancelled=True)  # fmt: skip
+    office_days.edit_day(day, cancel, now=BEFORE)
+    db.session.commit()
+    assert outbox.deliver() == (4, 0)
+    _confirmed, reminder, moved, cancelled = fake_smsc.texts()
+    assert reminder.startswith("Напоминание: завтра, 25.12.2026, в 11:00")
+    assert f"Код {booking.code}." in reminder
+    assert moved.startswith(f"День гражданских инициатив перенесён. Запись {booking.code}: "
+                            "24.12.2026, 11:00. http://testserver/m/")  # fmt: skip
+    assert cancelled == (f"День гражданских инициатив 24.12.2026 отменён, запись {booking.code} "
+                         "отменена.")  # fmt: skip
+
+
+def test_a_proposal_from_a_visit_is_answered_by_sms(app, make_day, visitor, make_proposal,
+                                                    fake_smsc):  # fmt: skip
+    day = make_day(DAY)
+    booking = bookings.book_slot(day.slots[0], visitor(email=None, language="kk"), now=BEFORE)
+    db.session.commit()
+    proposal = make_proposal(booking=booking, email=None, phone=booking.phone, language="kk",
+                             origin=Origin.booking)  # fmt: skip
+    registry.change_status(proposal, Status.under_review, now=BEFORE, by=None)
+    db.session.commit()
+    outbox.deliver()
+    texts = fake_smsc.texts()[1:]
+    assert texts == [
+        f"Азаматтық бастамалар күні: {proposal.number} ұсынысыңыз — жіберілді.",
+        f"Азаматтық бастамалар күні: {proposal.number} ұсынысыңыз — қаралуда.",
+    ]
+    # An entry not raised at a booking has no SMS consent: mail only.
+    other = make_proposal(phone="+77015559999", email=None)
+    assert other.number and len(sms_rows()) == 3
