@@ -2,6 +2,7 @@
 receives, in their language; outages, limits, opt-out, short links, delivery reports."""
 
 import re
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from app.extensions import db
 from app.office import days as office_days
 from app.registry import services as registry
 from app.registry.models import Origin, Status
+from tests.conftest import free_port
 
 DAY = date(2026, 12, 25)
 BEFORE = datetime(2026, 12, 20, 6, 0, tzinfo=UTC)
@@ -344,3 +346,42 @@ def test_a_proposal_from_a_visit_is_answered_by_sms(app, make_day, visitor, make
     # An entry not raised at a booking has no SMS consent: mail only.
     other = make_proposal(phone="+77015559999", email=None)
     assert other.number and len(sms_rows()) == 3
+
+
+def test_smtp_down_never_delays_sms(app, make_day, visitor, fake_smsc, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens
+    monkeypatch.setitem(app.config, "MAIL_SUPPRESS_SEND", False)
+    day = make_day(DAY)
+    bookings.book_slot(day.slots[0], visitor(), now=BEFORE)
+    bookings.book_slot(day.slots[1], visitor(), now=BEFORE)
+    db.session.commit()
+    assert outbox.deliver() == (2, 2)  # both mails failed, both SMS sent
+    assert len(fake_smsc.messages) == 2
+    mails = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.channel == Channel.email)
+    ).all()
+    assert [m.status for m in mails] == [OutboxStatus.pending] * 2
+
+
+def test_two_workers_and_a_slow_provider_send_each_sms_once(app, make_day, visitor, fake_smsc):
+    day = make_day(DAY)
+    for n in range(4):
+        bookings.book_slot(day.slots[n], visitor(email=None), now=BEFORE)
+    db.session.commit()
+    fake_smsc.mode, fake_smsc.delay = "slow", 0.3
+    results = []
+
+    def worker():
+        with app.app_context():
+            results.append(outbox.deliver())
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(sent for sent, _failed in results) == 4
+    assert len(fake_smsc.messages) == 4
+    assert len({m["phones"] for m in fake_smsc.messages}) == 4
