@@ -70,6 +70,16 @@ def _retention_months():
     return months
 
 
+def _sms_backend():
+    backend = os.environ.get("SMS_BACKEND", "log")
+    if backend == "smsc" and not os.environ.get("SMS_PASSWORD"):
+        raise RuntimeError(
+            "SMS_BACKEND=smsc needs SMS_PASSWORD: the SMSC.kz account's password (with "
+            "SMS_LOGIN) or its API key (SMS_LOGIN empty)"
+        )
+    return backend
+
+
 def from_environment(instance_path):
     """The settings of DESIGN.md §6, with laptop defaults."""
     production = os.environ.get("APP_ENV", "development") == "production"
@@ -105,7 +115,7 @@ def from_environment(instance_path):
         "OUTBOX_RETENTION_DAYS": int(os.environ.get("OUTBOX_RETENTION_DAYS", "90")),
         #: SMS (DESIGN §7): "log" writes them to the log, "smsc" sends through SMSC.kz
         "SMS_ENABLED": _bool("SMS_ENABLED", True),
-        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "log"),
+        "SMS_BACKEND": _sms_backend(),
         "SMS_LOGIN": os.environ.get("SMS_LOGIN", ""),
         "SMS_PASSWORD": os.environ.get("SMS_PASSWORD", ""),
         "SMS_SENDER": os.environ.get("SMS_SENDER", ""),
