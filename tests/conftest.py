@@ -17,6 +17,9 @@ from app.extensions import db
 from app.places import services as places
 from app.places.services import seed_districts
 
+#: fixtures of the fake SMS provider (fake_smsc)
+pytest_plugins = ["tests.fake_smsc"]
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run sets this: a PostgreSQL or browser test that cannot run fails instead of skipping.
 STRICT = os.environ.get("STRICT_TEST_BACKENDS") == "1"
@@ -26,6 +29,8 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "MAIL_SUPPRESS_SEND": True,
+    # SMS tests switch it on (monkeypatch.setitem); elsewhere only mail is queued.
+    "SMS_ENABLED": False,
     "PUBLIC_BASE_URL": "http://testserver",
     "SERVER_NAME": None,
     # the hall screen's event stream ends at once (tests that read it set their own)
@@ -464,6 +469,12 @@ def world(app_ctx, make_user, make_booking, make_proposal):
                             day_id=day.id, full_name="Дана Ким", category=Category.citizen,
                             phone="+77015550999", topic=Topic.progress, language="ru")  # fmt: skip
     db.session.add(waiting)
+    # An SMS the provider refused: the desk and /office/messages list it.
+    from app.core.outbox import OutboxMessage, OutboxStatus
+
+    db.session.add(OutboxMessage(kind="booking_confirmed", channel="sms", recipient=arrived.phone,
+                                 thread=f"booking:{arrived.code}", status=OutboxStatus.failed,
+                                 last_error="SMSC error 7: invalid phone number"))  # fmt: skip
     db.session.commit()
     return {
         "waitlist": waiting,

@@ -4,7 +4,7 @@ that reaches the rows the ``world`` fixture (tests/conftest.py) seeds."""
 from flask import url_for
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from app.bookings.services import manage_token
+from app.bookings.services import manage_token, sms_token
 from app.registry.services import status_token
 
 PUBLIC = "public"
@@ -25,6 +25,10 @@ ACCESS = {
     "bookings.confirm_cancel": PUBLIC,
     "bookings.move": PUBLIC,
     "bookings.privacy": PUBLIC,
+    "bookings.sms": PUBLIC,
+    "bookings.short_link_form": PUBLIC,
+    "bookings.short_link": PUBLIC,
+    "office.messages": DESK,
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
     "office.users": ADMIN,
@@ -148,6 +152,8 @@ def values_for_rule(rule, world):
             values[name] = 1
         else:
             values[name] = "x"
+    if rule.endpoint == "bookings.short_link":
+        values["token"] = sms_token(world["booking"].code, 0)
     if rule.endpoint in (
         "bookings.manage", "bookings.booking_ics", "bookings.confirm_cancel",
         "registry.booking_proposal",

@@ -19,6 +19,7 @@ PAGES = (
     ("registry.index", _l("Registry"), _l("projects and proposals"), REGISTRY),
     ("office.report", _l("Twice-monthly report"), _l("the districts' report"), REGISTRY),
     ("office.stats", _l("Statistics"), _l("how each Day went"), ADMIN),
+    ("office.messages", _l("Undelivered messages"), _l("mail and SMS that did not arrive"), DESK),
     ("office.days_list", _l("Days"), _l("move, re-time or cancel a Day"), ADMIN),
     ("office.quota_settings", _l("Quota settings"), _l("minimum and target"), ADMIN),
     ("office.districts", _l("Districts and cities"), _l("names, prefixes, active"), ADMIN),

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import Role
-from app.core import audit, outbox
+from app.core import audit, channels
+from app.core.channels import Contact
 from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.days import services as days
@@ -221,13 +222,17 @@ def _event(proposal, action, *, by, now, public=False, **values):
 def _tell_initiator(proposal, event):
     """Queue the initiator's mail with the facts of this change (the snapshot), so a later
     change never rewrites what this mail says."""
-    if not proposal.email:
+    # SMS only to an initiator who booked a visit (the booking consent covers SMS).
+    booking = proposal.booking
+    contact = Contact(email=proposal.email, phone=proposal.phone,
+                      sms_allowed=booking is not None and booking.sms_allowed)  # fmt: skip
+    if not channels.routes("proposal_update", contact):
         return
     if proposal.id is None:
         db.session.flush()
-    outbox.enqueue(
+    channels.tell(
         "proposal_update",
-        proposal.email,
+        contact,
         language=proposal.language,
         thread=f"proposal:{proposal.id}",
         proposal_id=proposal.id,
