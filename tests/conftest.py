@@ -307,13 +307,14 @@ def gunicorn(app, app_ctx):
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
-             str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+             str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+             "--graceful-timeout", "5", "wsgi:app"],
             cwd=Path(__file__).resolve().parents[1],
             env=environment,
         )  # fmt: skip
         processes.append(process)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine boots four workers slowly
         while True:
             try:
                 urllib.request.urlopen(base + "/api/openapi.json", timeout=2).read()
@@ -326,7 +327,11 @@ def gunicorn(app, app_ctx):
     yield start
     for process in processes:
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a worker still in a keep-alive connection
+            process.kill()
+            process.wait()
 
 
 # --- staff ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.core.forms import ChoiceField, Form
 from app.core.i18n import localized
 from app.core.text import clean_name
-from app.places.services import active_districts
+from app.places.services import active_district, active_districts
 
 from . import services
 from .models import PUBLIC_CATEGORIES, Category, Topic
@@ -99,13 +99,35 @@ class VisitorForm(Form):
     #: a field people never see: bots fill it in
     website = StringField(_l("Leave this field empty"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, list_districts=True, **kwargs):
+        """``list_districts=False``: a form only posted, never shown — the district named is
+        looked up alone instead of listing them all (the booking's hot path)."""
         super().__init__(*args, **kwargs)
+        self._districts = None
+        self._named = {}
+        if list_districts:
+            self.list_districts()
+        else:
+            self.district.validate_choice = False
+
+    def list_districts(self):
+        """The district select's choices, to show the form."""
         districts = active_districts()
         self._districts = {d.code: d for d in districts}
         self.district.choices = [("", _l("— not specified —"))] + [
             (d.code, localized(d)) for d in districts
         ]
+        self.district.validate_choice = True
+
+    def chosen_district(self):
+        code = self.district.data or ""
+        if not code:
+            return None
+        if self._districts is not None:
+            return self._districts.get(code)
+        if code not in self._named:
+            self._named[code] = active_district(code)
+        return self._named[code]
 
     def validate_organization(self, field):
         needs = {c.value for c in Category if c.needs_organization}
@@ -113,14 +135,14 @@ class VisitorForm(Form):
             raise ValidationError(_l("Please give the organisation."))
 
     def validate_district(self, field):
-        if field.data and field.data not in self._districts:
+        if field.data and self.chosen_district() is None:
             raise ValidationError(_l("Unknown district."))
 
     def is_bot(self):
         return bool(self.website.data)
 
     def visitor(self, language):
-        district = self._districts.get(self.district.data or "")
+        district = self.chosen_district()
         return services.Visitor(
             full_name=self.full_name.data,
             category=Category(self.category.data),

@@ -43,35 +43,33 @@ def _slot_choices(slots):
 @bp.route("/days/<isodate:on>", methods=["GET", "POST"])
 @limits.shared("book", limits.BOOK, methods=["POST"])
 def day(on):
-    day = days.day_by_date(on)
-    if day is None:
-        abort(404)
+    """The Day page. A booking posted to it goes first and alone — the seat's UPDATE (which
+    checks the slot, its Day and the window), the INSERT, the outbox INSERT, and a look-up of
+    the district if one is named — as through the API; the page is read only to show it."""
     now = utcnow()
-    open_slots = services.bookable_slots(day, now)
-    form = BookingForm()
-    form.slot_id.choices = _slot_choices(open_slots)
-    if form.validate_on_submit():
-        if form.is_bot():
-            abort(400)
-        slot = db.session.get(Slot, form.slot_id.data)
-        visitor = form.visitor(current_language())
-
-        def book():
-            booking_limits.check(day.id, visitor.phone, request.remote_addr)
-            booking = services.book_slot(slot, visitor, now=now)
-            return url_for("bookings.manage", code=booking.code, token=booking.manage_token)
-
-        receipt, refused = attempt(book)
-        if refused:
+    form = None
+    if request.method == "POST":
+        form = BookingForm(list_districts=False)
+        form.slot_id.validate_choice = False  # the seat's UPDATE checks the slot
+        if form.validate_on_submit():
+            if form.is_bot():
+                abort(400)
+            receipt, refused = _book(on, form, now)
+            if receipt:
+                flash(_("Your booking is confirmed"), "success")
+                return redirect(receipt)
             form.slot_id.errors = list(form.slot_id.errors)
             field = getattr(form, refused.field) if refused.field else None
             (field.errors if field else form.form_errors).append(refused.text)
-            open_slots = services.bookable_slots(day, now)
-            form.slot_id.choices = _slot_choices(open_slots)
-        else:
-            booking_limits.count(day.id, visitor.phone, request.remote_addr)
-            flash(_("Your booking is confirmed"), "success")
-            return redirect(receipt)
+    day = days.day_by_date(on)
+    if day is None:
+        abort(404)
+    open_slots = services.bookable_slots(day, now)
+    if form is None:
+        form = BookingForm()
+    else:
+        form.list_districts()
+    form.slot_id.choices = _slot_choices(open_slots)
     status = 422 if request.method == "POST" else 200
     free = sum(s.free for s in open_slots)
     state = days.booking_state(
@@ -94,6 +92,30 @@ def day(on):
         ),
         status,
     )
+
+
+def _book(on, form, now):
+    """(the receipt's URL, None) once booked, or (None, the refusal)."""
+    visitor = form.visitor(current_language())
+    address = request.remote_addr
+
+    def book():
+        booking = services.book_slot(form.slot_id.data, visitor, now=now)
+        if booking.seat.day.date != on:  # a time of another Day: nothing is kept
+            raise services.BookingError(
+                "not_found", services.UNKNOWN_TIME, field="slot_id", status=404
+            )
+        booking_limits.check(booking.day_id, visitor.phone, address)
+        return booking.day_id, url_for(
+            "bookings.manage", code=booking.code, token=booking.manage_token
+        )
+
+    done, refused = attempt(book)
+    if refused:
+        return None, refused
+    day_id, receipt = done
+    booking_limits.count(day_id, visitor.phone, address)
+    return receipt, None
 
 
 def _booking_or_404(code, token):
