@@ -100,3 +100,34 @@ def test_a_move_costs_six(client, make_day, statements):
     assert response.status_code == 302
     # The booking, the new slot, its seat, the old seat, the booking, the mail.
     assert len(statements) <= 6, statements.seen
+
+
+def test_a_booking_through_the_form_costs_as_much_as_through_the_api(client, make_day, statements):
+    """The Day page's form: the seat's UPDATE, the INSERT, the outbox INSERT and the district
+    named; neither the Day nor the district list is read to book."""
+    slots = [slot.id for slot in make_day(DAY).slots]
+
+    def form(slot_id, n):
+        fields = {**body(slot_id, n), "consent": "y", "website": ""}
+        return client.post(f"/days/{DAY}", data=fields)
+
+    assert form(slots[0], 7).status_code == 302  # warm-up
+    statements.seen.clear()
+    response = form(slots[1], 8)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert "/bookings/" in response.location
+    assert len(statements) <= 4, statements.seen
+    kinds = [s.split()[0] for s in statements.seen]
+    assert kinds.count("INSERT") == 2 and kinds.count("UPDATE") == 1, statements.seen
+
+
+def test_the_form_refuses_a_time_of_another_day_and_keeps_nothing(client, make_day):
+    from app.bookings.models import Booking
+
+    here, there = make_day(DAY), make_day(date(2026, 12, 24))
+    fields = {**body(there.slots[0].id, 9), "consent": "y", "website": ""}
+    response = client.post(f"/days/{DAY}", data=fields)
+    assert response.status_code == 422
+    assert db.session.query(Booking).count() == 0
+    assert db.session.get(type(there.slots[0]), there.slots[0].id).booked == 0
+    assert here.slots[0].booked == 0
