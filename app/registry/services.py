@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth.models import Role
 from app.core import audit, channels
@@ -529,6 +529,56 @@ class ReportRow:
     funding: Decimal = Decimal(0)
 
 
+def _report_groups(base, start, end):
+    """{(district, status, subprogram, kind): [entries, people, funding, new since start]}
+    with each entry's status at ``end`` (None: now). Grouped over the entries' present
+    status (a narrow covering index), then corrected for the few entries whose status
+    changed after ``end``: their present group is taken away and the group of the status
+    their history gave them at ``end`` added — so a past date costs what changed since."""
+    keys = (Proposal.district_id, Proposal.status, Proposal.subprogram, Proposal.kind)
+    sums = (func.count(), func.coalesce(func.sum(Proposal.people_involved), 0),
+            func.coalesce(func.sum(Proposal.funding_amount), 0),
+            func.count(case((Proposal.created_at >= start, 1))))  # fmt: skip
+    groups = {}
+
+    def add(rows, sign):
+        for district_id, status, subprogram, kind, *figures in rows:
+            key = (district_id, Status(status), Subprogram(subprogram), Kind(kind))
+            totals = groups.setdefault(key, [0, 0, Decimal(0), 0])
+            for index, value in enumerate(figures):
+                value = Decimal(str(value or 0)) if index == 2 else int(value or 0)
+                totals[index] += sign * value
+
+    add(db.session.execute(select(*keys, *sums).where(*base).group_by(*keys)), 1)
+    if end is None:
+        return groups
+    later = aliased(ProposalEvent)
+    changed_since = (
+        select(later.id)
+        .where(later.proposal_id == Proposal.id, later.at >= end, later.to_status.is_not(None))
+        .correlate(Proposal)
+        .exists()
+    )
+    moved = [*base, changed_since]
+    add(db.session.execute(select(*keys, *sums).where(*moved).group_by(*keys)), -1)
+    latest = (
+        select(ProposalEvent.proposal_id, func.max(ProposalEvent.id).label("event_id"))
+        .join(Proposal, Proposal.id == ProposalEvent.proposal_id)
+        .where(ProposalEvent.to_status.is_not(None), ProposalEvent.at < end, *moved)
+        .group_by(ProposalEvent.proposal_id)
+        .subquery()
+    )  # fmt: skip
+    then = (Proposal.district_id, ProposalEvent.to_status, Proposal.subprogram, Proposal.kind)
+    add(db.session.execute(
+        select(*then, *sums)
+        .join(latest, latest.c.proposal_id == Proposal.id)
+        .join(ProposalEvent, ProposalEvent.id == latest.c.event_id)
+        .where(*moved)
+        .group_by(*then)
+    ), 1)  # fmt: skip
+    return groups
+
+
 def district_report(on, *, scope=None, now=None):
     """Per district: projects and events by status and subprogram, people involved and
     funding requested, as the registry stood at the end of the reporting date (or ``now``,
@@ -541,44 +591,27 @@ def district_report(on, *, scope=None, now=None):
     base = [Proposal.created_at < end] if end else []
     if scope is not None:
         base.append(Proposal.district_id == scope)
-    districts = db.session.scalars(
-        select(District).where(or_(District.is_active, District.id.in_(
-            select(Proposal.district_id).where(*base)))).order_by(District.kind, District.name_ru)
-    ).all()  # fmt: skip
-    if scope is not None:
-        districts = [d for d in districts if d.id == scope]
+    grouped = _report_groups(base, start, end)
+    with_entries = {key[0] for key, (count, *_rest) in grouped.items() if count}
+    districts = [
+        d
+        for d in db.session.scalars(select(District).order_by(District.kind, District.name_ru))
+        if (d.is_active or d.id in with_entries) and (scope is None or d.id == scope)
+    ]
     rows = {
         d.id: ReportRow(d, {s: 0 for s in Status}, {s: 0 for s in Subprogram}) for d in districts
     }
-    # Each entry's last status change up to the end: its status on that date.
-    latest = (
-        select(ProposalEvent.proposal_id, func.max(ProposalEvent.id).label("event_id"))
-        .where(ProposalEvent.to_status.is_not(None), *([ProposalEvent.at < end] if end else []))
-        .group_by(ProposalEvent.proposal_id)
-        .subquery()
-    )
-    status_then = ProposalEvent.to_status
-    grouped = db.session.execute(
-        select(Proposal.district_id, status_then, Proposal.subprogram, Proposal.kind,
-               func.count(), func.coalesce(func.sum(Proposal.people_involved), 0),
-               func.coalesce(func.sum(Proposal.funding_amount), 0),
-               func.count(case((Proposal.created_at >= start, 1))))
-        .join(latest, latest.c.proposal_id == Proposal.id)
-        .join(ProposalEvent, ProposalEvent.id == latest.c.event_id)
-        .where(*base)
-        .group_by(Proposal.district_id, status_then, Proposal.subprogram, Proposal.kind)
-    )  # fmt: skip
-    for district_id, status, subprogram, kind, count, people, funding, new in grouped:
+    for (district_id, status, subprogram, kind), (count, people, funding, new) in grouped.items():
         row = rows.get(district_id)
         if row is None:
             continue
-        row.by_status[Status(status)] += count
-        row.by_subprogram[Subprogram(subprogram)] += count
-        if Kind(kind) == Kind.project:
+        row.by_status[status] += count
+        row.by_subprogram[subprogram] += count
+        if kind == Kind.project:
             row.projects += count
         else:
             row.events += count
         row.new += new
-        row.people += int(people or 0)
-        row.funding += Decimal(str(funding or 0))
+        row.people += people
+        row.funding += funding
     return list(rows.values()), start.astimezone(LOCAL_TZ).date(), on
