@@ -459,7 +459,7 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     db.session.commit()
     from app.queue.models import WaitlistEntry
 
-    waiting = WaitlistEntry(code="WAIT47", token_hash=bookings_hash(manage_token_of("WAIT47")),
+    waiting = WaitlistEntry(code="WATX47", token_hash=bookings_hash(manage_token_of("WATX47")),
                             day_id=day.id, full_name="Дана Ким", category=Category.citizen,
                             phone="+77015550999", topic=Topic.progress, language="ru")  # fmt: skip
     db.session.add(waiting)
