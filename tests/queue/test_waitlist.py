@@ -177,3 +177,9 @@ def test_promotion_mail_reaches_smtp_with_a_request_ics(app, client, full_day, s
     event = calendar.events[0]
     assert event.start == full_day.slots[0].starts_at
     assert "wait1@example.kz" in str(event["ATTENDEE"])
+
+
+def test_refused_for_a_past_day(client, make_day):
+    past = make_day(days.today_local(utcnow()) - timedelta(days=3))
+    answer = client.post(f"/api/days/{past.date}/waitlist", json=body(1))
+    assert (answer.status_code, answer.json) == (409, {"error": "closed"})
