@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.bookings import services as bookings
 from app.bookings.models import Booking
 from app.core.db import Retry, violated_constraint
 from app.core.i18n import LOCAL_TZ
+from app.days import services as days
 from app.days.models import Day, DayStatus, Slot
 from app.extensions import db
 
@@ -265,6 +266,17 @@ def fill(day, *, now):
         )
         promoted.append(booking)
     return promoted
+
+
+def forget_past(now):
+    """Delete the waiting lists of Days that are over: an entry never promoted has no use
+    after its Day, and one promoted lives on as its booking (``flask privacy purge``)."""
+    past = select(Day.id).where(Day.date < days.today_local(now)).scalar_subquery()
+    return db.session.execute(
+        delete(WaitlistEntry)
+        .where(WaitlistEntry.day_id.in_(past))
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def _seat_freed(day_id, now):

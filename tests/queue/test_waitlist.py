@@ -183,3 +183,14 @@ def test_refused_for_a_past_day(client, make_day):
     past = make_day(days.today_local(utcnow()) - timedelta(days=3))
     answer = client.post(f"/api/days/{past.date}/waitlist", json=body(1))
     assert (answer.status_code, answer.json) == (409, {"error": "closed"})
+
+
+def test_privacy_purge_deletes_the_waiting_lists_of_past_days(app, client, full_day):
+    join(client, full_day, 1)
+    result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert "0 waiting-list entries" in result.output
+    full_day.date = days.today_local(utcnow()) - timedelta(days=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert "1 waiting-list entries of past Days deleted" in result.output, result.output
+    assert db.session.scalar(select(WaitlistEntry.id)) is None
