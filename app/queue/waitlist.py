@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.bookings import services as bookings
 from app.bookings.models import Booking
+from app.core import outbox
 from app.core.db import Retry, violated_constraint
 from app.core.i18n import LOCAL_TZ
 from app.days import services as days
@@ -150,7 +151,18 @@ def join(day, visitor, window, *, now):
         raise WaitlistError("duplicate", DUPLICATE) from exc
     entry.manage_token = token
     entry.position = position(entry)
+    if entry.email:
+        # The link to their place; the promotion's mail follows it in the same thread.
+        outbox.enqueue("waitlist_joined", entry.email, language=entry.language,
+                       thread=f"booking:{code}", code=code, full_name=entry.full_name,
+                       date=day.date.isoformat(), position=entry.position,
+                       earliest=_hhmm(window.earliest), latest=_hhmm(window.latest),
+                       token_hash=entry.token_hash)  # fmt: skip
     return entry
+
+
+def _hhmm(moment):
+    return moment.strftime("%H:%M") if moment else None
 
 
 def entry_for_token(code, token):

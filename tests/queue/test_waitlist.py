@@ -166,8 +166,11 @@ def test_promotion_mail_reaches_smtp_with_a_request_ics(app, client, full_day, s
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
     mails = [m for m in smtp_server.messages if m["To"] == "wait1@example.kz"]
-    assert len(mails) == 1
-    mail = mails[0]
+    assert len(mails) == 2  # joined, then promoted: one thread, in that order
+    joined = mails[0].get_body(("plain",)).get_content()
+    assert "Ваше место в листе ожидания: 1" in joined
+    assert f"/waitlist/{entry['code']}?token={entry['manage_token']}" in joined
+    mail = mails[1]
     text = mail.get_body(("plain",)).get_content()
     assert entry["code"] in text and f"/bookings/{entry['code']}?token=" in text
     ics = next(p for p in mail.walk() if p.get_content_type() == "text/calendar")
