@@ -308,7 +308,7 @@ def gunicorn(app, app_ctx):
         )  # fmt: skip
         processes.append(process)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # workers import the app: slow on a busy machine
         while True:
             try:
                 urllib.request.urlopen(base + "/api/openapi.json", timeout=2).read()

@@ -270,6 +270,7 @@ def serving(day):
         select(Visit, Booking.code)
         .join(Booking, Booking.id == Visit.booking_id)
         .where(Visit.day_id == day.id, Visit.status.in_(AT_DESK))
+        .options(selectinload(Visit.booking))  # the desk pages show the names
         .order_by(Visit.desk, Visit.called_at)
     ).all()
 
