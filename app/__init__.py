@@ -62,6 +62,7 @@ def create_app(config=None):
     from .districts.views import bp as districts_bp
     from .office.views import bp as office_bp
     from .queue.display import bp as display_bp
+    from .queue.kiosk_views import bp as kiosk_bp
     from .queue.views import bp as queue_bp
     from .queue.waitlist_views import bp as waitlist_bp
     from .reception.views import bp as reception_bp
@@ -78,6 +79,7 @@ def create_app(config=None):
         queue_bp,
         display_bp,
         waitlist_bp,
+        kiosk_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -103,6 +103,11 @@ ACCESS = {
     "waitlist.entry": PUBLIC,
     "waitlist.leave": PUBLIC,
     "api.join_waitlist": PUBLIC,
+    "kiosk.start": PUBLIC,
+    "kiosk.check_in": PUBLIC,
+    "kiosk.walk_in": PUBLIC,
+    "kiosk.devices": DESK,
+    "kiosk.revoke": DESK,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]

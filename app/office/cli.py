@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from app.core.db import utcnow
 from app.extensions import db
+from app.queue import waitlist
 
 from . import privacy
 
@@ -21,7 +22,8 @@ privacy_cli = AppGroup("privacy", help="Personal data.")
 def purge(months):
     """Remove the personal data of bookings of Days older than the retention period, and
     prune the audit log (AUDIT_RETENTION_YEARS), delivered mail (OUTBOX_RETENTION_DAYS), old
-    sign-in failures and export jobs (run it daily; it never touches a row twice)."""
+    sign-in failures and export jobs, and delete the waiting lists of past Days (run it
+    daily; it never touches a row twice)."""
     months = months or current_app.config["PRIVACY_RETENTION_MONTHS"]
     now, config = utcnow(), current_app.config
     count = privacy.purge_personal_data(now, months=months)
@@ -37,3 +39,6 @@ def purge(months):
         f"privacy: pruned {pruned.audit} audit entries, {pruned.outbox} delivered messages, "
         f"{pruned.login_failures} sign-in failures, {pruned.jobs} export jobs"
     )
+    forgotten = waitlist.forget_past(now)
+    db.session.commit()
+    click.echo(f"privacy: {forgotten} waiting-list entries of past Days deleted")

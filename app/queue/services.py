@@ -270,6 +270,7 @@ def serving(day):
         select(Visit, Booking.code)
         .join(Booking, Booking.id == Visit.booking_id)
         .where(Visit.day_id == day.id, Visit.status.in_(AT_DESK))
+        .options(selectinload(Visit.booking))  # the desk pages show the names
         .order_by(Visit.desk, Visit.called_at)
     ).all()
 
@@ -331,12 +332,10 @@ def _percentiles(values):
             "p90": round(p90, 1)}  # fmt: skip
 
 
-def times(day):
-    """Waiting time (check-in → first call) and service time (latest call → done) of each
-    visitor of a Day, with the median and 90th percentile per desk and for the Day. One
-    query. The office's statistics read this too."""
-    rows = db.session.execute(
+def _time_rows(day_ids):
+    return db.session.execute(
         select(
+            Visit.day_id,
             Visit.desk,
             Booking.code,
             Booking.checked_in_at,
@@ -345,11 +344,21 @@ def times(day):
             Visit.done_at,
         )
         .join(Booking, Booking.id == Visit.booking_id)
-        .where(Visit.day_id == day.id)
+        .where(Visit.day_id.in_(day_ids))
         .order_by(Visit.first_called_at)
     ).all()
+
+
+def _summary(items):
+    return {
+        "waiting": _percentiles([v["waited"] for v in items if v["waited"] is not None]),
+        "service": _percentiles([v["served"] for v in items if v["served"] is not None]),
+    }
+
+
+def _times_of(rows):
     visitors = []
-    for desk, code, arrived, first_call, call, done in rows:
+    for _day_id, desk, code, arrived, first_call, call, done in rows:
         visitors.append({
             "desk": desk,
             "code": code,
@@ -357,18 +366,25 @@ def times(day):
             "served": done - call if done and done >= call else None,
         })  # fmt: skip
     desks = sorted({v["desk"] for v in visitors})
-
-    def summary(items):
-        return {
-            "waiting": _percentiles([v["waited"] for v in items if v["waited"] is not None]),
-            "service": _percentiles([v["served"] for v in items if v["served"] is not None]),
-        }
-
     return {
         "visitors": visitors,
-        "desks": {desk: summary([v for v in visitors if v["desk"] == desk]) for desk in desks},
-        "day": summary(visitors),
+        "desks": {desk: _summary([v for v in visitors if v["desk"] == desk]) for desk in desks},
+        "day": _summary(visitors),
     }
+
+
+def times(day):
+    """Waiting time (check-in → first call) and service time (latest call → done) of each
+    visitor of a Day, with the median and 90th percentile (minutes) per desk and for the
+    Day: ``{"visitors": [...], "desks": {n: {"waiting", "service"}}, "day": {...}}``, each
+    summary ``{"count", "median", "p90"}``. One query."""
+    return _times_of(_time_rows([day.id]))
+
+
+def times_by_day(days_):
+    """``times`` of several Days in one query, by Day id (for the office's statistics)."""
+    rows = _time_rows([d.id for d in days_])
+    return {d.id: _times_of([r for r in rows if r.day_id == d.id]) for d in days_}
 
 
 def at_desk(day, desk_number):

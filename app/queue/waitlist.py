@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.bookings import services as bookings
 from app.bookings.models import Booking
+from app.core import outbox
 from app.core.db import Retry, violated_constraint
 from app.core.i18n import LOCAL_TZ
+from app.days import services as days
 from app.days.models import Day, DayStatus, Slot
 from app.extensions import db
 
@@ -149,7 +151,18 @@ def join(day, visitor, window, *, now):
         raise WaitlistError("duplicate", DUPLICATE) from exc
     entry.manage_token = token
     entry.position = position(entry)
+    if entry.email:
+        # The link to their place; the promotion's mail follows it in the same thread.
+        outbox.enqueue("waitlist_joined", entry.email, language=entry.language,
+                       thread=f"booking:{code}", code=code, full_name=entry.full_name,
+                       date=day.date.isoformat(), position=entry.position,
+                       earliest=_hhmm(window.earliest), latest=_hhmm(window.latest),
+                       token_hash=entry.token_hash)  # fmt: skip
     return entry
+
+
+def _hhmm(moment):
+    return moment.strftime("%H:%M") if moment else None
 
 
 def entry_for_token(code, token):
@@ -265,6 +278,17 @@ def fill(day, *, now):
         )
         promoted.append(booking)
     return promoted
+
+
+def forget_past(now):
+    """Delete the waiting lists of Days that are over: an entry never promoted has no use
+    after its Day, and one promoted lives on as its booking (``flask privacy purge``)."""
+    past = select(Day.id).where(Day.date < days.today_local(now)).scalar_subquery()
+    return db.session.execute(
+        delete(WaitlistEntry)
+        .where(WaitlistEntry.day_id.in_(past))
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def _seat_freed(day_id, now):

@@ -221,3 +221,16 @@ def test_settings_name_the_desks(client, today_day, make_user):
     assert queue.district_session(day)
     half = client.post(f"/queue/{day.date}/settings", data={"name_ru": ["Окно"], "name_kk": [""]})
     assert half.status_code == 200 and len(queue.desks_of(day)) == 3
+
+
+def test_times_of_several_days_in_one_query(make_day, arrive):
+    day = make_day(ON)
+    other = make_day(ON + timedelta(days=28))
+    arrive(day, "booked", 0, "10:00")
+    visit = queue.call_next(day, 1, by=arrive.staff, now=local("10:04"))
+    queue.change_visit(visit, "done", by=arrive.staff, now=local("10:10"))
+    db.session.commit()
+    found = queue.times_by_day([day, other])
+    assert found[day.id]["desks"][1]["waiting"]["median"] == 4.0
+    assert found[day.id]["day"]["service"] == {"count": 1, "median": 6.0, "p90": 6.0}
+    assert found[other.id]["day"]["waiting"] == {"count": 0, "median": None, "p90": None}

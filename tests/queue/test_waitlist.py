@@ -166,8 +166,11 @@ def test_promotion_mail_reaches_smtp_with_a_request_ics(app, client, full_day, s
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
     mails = [m for m in smtp_server.messages if m["To"] == "wait1@example.kz"]
-    assert len(mails) == 1
-    mail = mails[0]
+    assert len(mails) == 2  # joined, then promoted: one thread, in that order
+    joined = mails[0].get_body(("plain",)).get_content()
+    assert "Ваше место в листе ожидания: 1" in joined
+    assert f"/waitlist/{entry['code']}?token={entry['manage_token']}" in joined
+    mail = mails[1]
     text = mail.get_body(("plain",)).get_content()
     assert entry["code"] in text and f"/bookings/{entry['code']}?token=" in text
     ics = next(p for p in mail.walk() if p.get_content_type() == "text/calendar")
@@ -177,3 +180,20 @@ def test_promotion_mail_reaches_smtp_with_a_request_ics(app, client, full_day, s
     event = calendar.events[0]
     assert event.start == full_day.slots[0].starts_at
     assert "wait1@example.kz" in str(event["ATTENDEE"])
+
+
+def test_refused_for_a_past_day(client, make_day):
+    past = make_day(days.today_local(utcnow()) - timedelta(days=3))
+    answer = client.post(f"/api/days/{past.date}/waitlist", json=body(1))
+    assert (answer.status_code, answer.json) == (409, {"error": "closed"})
+
+
+def test_privacy_purge_deletes_the_waiting_lists_of_past_days(app, client, full_day):
+    join(client, full_day, 1)
+    result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert "0 waiting-list entries" in result.output
+    full_day.date = days.today_local(utcnow()) - timedelta(days=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+    assert "1 waiting-list entries of past Days deleted" in result.output, result.output
+    assert db.session.scalar(select(WaitlistEntry.id)) is None
