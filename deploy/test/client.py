@@ -401,6 +401,95 @@ def phase_limits():
     say(f"{state['bob']['code']} cancelled with its manage token")
 
 
+# --- phase: the hall screen's event stream ----------------------------------------------------
+
+
+def events_of(response, into):
+    """Read a Server-Sent Events stream: (seconds since start, event, data) into a list."""
+    name, started = None, time.monotonic()
+    try:
+        while True:
+            line = response.readline()
+            if not line:
+                return
+            line = line.decode().rstrip("\n")
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: ") and name:
+                into.append((time.monotonic() - started, name, json.loads(line[6:])))
+                name = None
+    except (OSError, http.client.HTTPException, ValueError):
+        return
+
+
+def wait_for(events, test, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for event in events:
+            if test(event):
+                return event
+        time.sleep(0.05)
+    return None
+
+
+def phase_display():
+    """The hall screen's stream through nginx: its first event at once (nginx does not buffer
+    /display/), and the desks renamed on the office's page shown within seconds, no reload."""
+    global TLS
+    state = load()
+    day, run = state["day"], state["run"]
+    url = urllib.parse.urlsplit(BASE)
+    TLS = TLS or ssl.create_default_context(cafile=ENV["E2E_CA"])
+    screen = http.client.HTTPSConnection(
+        url.hostname, url.port, timeout=30, context=TLS, source_address=("127.0.0.6", 0)
+    )
+    screen.request("GET", f"/display/{day}/events", headers={"Accept": "text/event-stream"})
+    response = screen.getresponse()
+    check(response.status == 200, f"/display/{day}/events answered {response.status}")
+    kind = response.headers.get("Content-Type", "")
+    check(kind.startswith("text/event-stream"), f"the stream's Content-Type: {kind}")
+    events = []
+    reader = threading.Thread(target=events_of, args=(response, events), daemon=True)
+    reader.start()
+    first = wait_for(events, lambda e: e[1] == "queue", 2)
+    check(first is not None, f"no queue event through nginx within 2 s: {events}")
+    say(f"stream open through nginx: first event after {first[0]:.2f} s, desks "
+        f"{[d['name_ru'] for d in first[2]['desks']]}")  # fmt: skip
+
+    office = Browser("127.0.0.7")
+    token = form_values(office.open("GET", "/login").text)["csrf_token"]
+    answer = office.open(
+        "POST",
+        "/login",
+        form={"csrf_token": token, "email": ENV["E2E_ADMIN_EMAIL"],
+              "password": ENV["E2E_ADMIN_PASSWORD"]},
+        headers={"Referer": BASE + "/login"},
+    )  # fmt: skip
+    check(answer.status == 302, f"admin sign-in: {answer.status}")
+    page = office.open("GET", f"/queue/{day}/settings")
+    check(page.status == 200, f"/queue/{day}/settings: {page.status}")
+    names = [(f"Стойка А {run}", f"А үстелі {run}"), (f"Стойка Б {run}", f"Б үстелі {run}")]
+    form = [("csrf_token", form_values(page.text)["csrf_token"])]
+    for ru, kk in names:
+        form += [("name_ru", ru), ("name_kk", kk)]
+    renamed_at = time.monotonic()
+    answer = office.open("POST", f"/queue/{day}/settings", form=form,
+                         headers={"Referer": f"{BASE}/queue/{day}/settings"})  # fmt: skip
+    check(answer.status == 302, f"renaming the desks: {answer.status} {answer.text[:300]}")
+    shown = wait_for(
+        events,
+        lambda e: (
+            e[1] == "queue" and [d["name_ru"] for d in e[2]["desks"]] == [n[0] for n in names]
+        ),
+        5,
+    )
+    check(shown is not None, f"the renamed desks never reached the screen: {events[-3:]}")
+    seconds = time.monotonic() - renamed_at
+    screen.close()
+    say(f"desks renamed on /queue/{day}/settings: on the screen within {seconds:.2f} s, "
+        "through nginx, without a reload")  # fmt: skip
+
+
 # --- phase: burst with a server killed ---------------------------------------------------------
 
 
@@ -590,8 +679,15 @@ def phase_mail():
             time.sleep(0.5)
         time.sleep(3)  # three more rounds of both workers: nothing may arrive twice
         sent = db.execute(
-            "SELECT recipient, kind FROM outbox WHERE status = 'sent' ORDER BY id"
+            "SELECT recipient, kind FROM outbox WHERE status = 'sent' AND channel = 'email' "
+            "ORDER BY id"
         ).fetchall()
+        # SMS go to the log backend here (SMS_BACKEND=log): each row sent once, with its text
+        texts, unsent = db.execute(
+            "SELECT count(*) FILTER (WHERE status = 'sent' AND body IS NOT NULL), "
+            "count(*) FILTER (WHERE status <> 'sent') FROM outbox WHERE channel = 'sms'"
+        ).fetchone()
+    check(unsent == 0, f"{unsent} SMS not sent")
     messages = read_maildir()
     check(len(messages) == len(sent), f"{len(messages)} messages received, {len(sent)} sent")
     ids = [m["Message-ID"] for m in messages]
@@ -607,7 +703,8 @@ def phase_mail():
         kinds[kind] = kinds.get(kind, 0) + 1
     say(
         f"mail: {len(messages)} received = {len(sent)} outbox rows sent ({kinds}), "
-        f"each Message-ID once, no recipient got one message twice"
+        f"each Message-ID once, no recipient got one message twice; {texts} SMS written to "
+        "the log backend"
     )
 
 
@@ -640,6 +737,7 @@ def phase_restored():
 PHASES = {
     "prepare": phase_prepare,
     "limits": phase_limits,
+    "display": phase_display,
     "burst": phase_burst,
     "verify": phase_verify,
     "mail": phase_mail,

@@ -265,6 +265,8 @@ phase "nginx: redirect, static, body size; office edits the Day"
 client prepare
 phase "limits per client address, check-in, cancel"
 client limits
+phase "hall screen: Server-Sent Events through nginx"
+client display
 phase "booking burst, app server 1 SIGKILLed"
 before=$(grep -c '"POST /api/bookings' "$TMP/app1.log" || true)
 client burst
