@@ -1,5 +1,5 @@
-"""SMS beside mail: the outbox's channel, the text sent, the provider's id, cost and
-delivery report; a booking's SMS opt-out and the generation of its SMS short link
+"""SMS beside mail: the outbox's channel, the text sent, the provider's id and delivery
+report; a booking's SMS opt-out and the generation of its SMS short link
 
 Revision ID: 0016
 Revises: 0012
@@ -20,7 +20,6 @@ def upgrade():
         batch_op.add_column(sa.Column('channel', sa.Enum('email', 'sms', name='channel', native_enum=False, length=10), server_default='email', nullable=False))
         batch_op.add_column(sa.Column('body', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('provider_id', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('cost', sa.Numeric(precision=10, scale=2), nullable=True))
         batch_op.add_column(sa.Column('delivery_status', sa.Enum('delivered', 'failed', name='deliverystatus', native_enum=False, length=20), nullable=True))
         batch_op.add_column(sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_outbox_channel_recipient_sent', ['channel', 'recipient', 'sent_at'], unique=False)
@@ -39,7 +38,6 @@ def downgrade():
         batch_op.drop_index('ix_outbox_channel_recipient_sent')
         batch_op.drop_column('delivered_at')
         batch_op.drop_column('delivery_status')
-        batch_op.drop_column('cost')
         batch_op.drop_column('provider_id')
         batch_op.drop_column('body')
         batch_op.drop_column('channel')
