@@ -155,3 +155,18 @@ def day_changed_sms(row):
         return f"{moved} {v['link'] or ''}"
 
     return _sms(row, text)
+
+
+@renderer("waitlist_promoted", Channel.sms)
+def waitlist_promoted_sms(row):
+    """The waiting list (app/queue) booked a freed seat: a confirmation, so 3 segments."""
+
+    def text(facts, v):
+        if v["link"]:
+            return _("Civil Initiatives Day: a seat has freed up, booking %(code)s is "
+                     "confirmed: %(date)s at %(time)s, Karaganda, Gogol St 31, office 204. "
+                     "Manage: %(link)s", **v)  # fmt: skip
+        return _("Civil Initiatives Day: a seat has freed up, booking %(code)s is confirmed: "
+                 "%(date)s at %(time)s, Karaganda, Gogol St 31, office 204.", **v)  # fmt: skip
+
+    return _sms(row, text)

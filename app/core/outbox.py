@@ -16,12 +16,25 @@ import enum
 import socket
 import time as clock
 from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_mail import Connection
-from sqlalchemy import JSON, Enum, Index, String, Text, func, insert, select, union_all, update
+from sqlalchemy import (
+    JSON,
+    Enum,
+    Index,
+    Numeric,
+    String,
+    Text,
+    func,
+    insert,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -120,6 +133,8 @@ class OutboxMessage(db.Model):
     #: SMS: the text as it was sent, and the provider's id of it (for delivery reports)
     body: Mapped[str | None] = mapped_column(Text)
     provider_id: Mapped[str | None] = mapped_column(String(64))
+    #: SMS: what the provider said it charged for it (tenge), if it said
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     #: SMS: the provider's delivery report, when it came (None: not known yet)
     delivery_status: Mapped[DeliveryStatus | None] = mapped_column(
         Enum(
@@ -177,6 +192,7 @@ def _row(kind, recipient, *, language, dedupe_key, thread, channel, facts, now):
         "sent_at": None,
         "body": None,
         "provider_id": None,
+        "cost": None,
         "delivery_status": None,
         "delivered_at": None,
     }
@@ -418,6 +434,25 @@ def sms_sent_today(now):
     )
 
 
+def sms_cost_today(now):
+    """What the provider charged for today's SMS (tenge), as far as it told us."""
+    start, _end = _local_day_bounds(now)
+    return db.session.scalar(
+        select(func.coalesce(func.sum(OutboxMessage.cost), 0)).where(
+            OutboxMessage.channel == Channel.sms,
+            OutboxMessage.status == OutboxStatus.sent,
+            OutboxMessage.sent_at >= start,
+        )
+    )
+
+
+def _cost(text):
+    try:
+        return Decimal(text).quantize(Decimal("0.01")) if text is not None else None
+    except (InvalidOperation, ValueError):
+        return None
+
+
 def sms_waiting(now):
     """SMS due but not sent (held by the daily limit, or waiting for the provider)."""
     return db.session.scalar(
@@ -515,26 +550,33 @@ def deliver_sms(now, limit=BATCH):
                 message.delivery_status = DeliveryStatus.failed
                 message.last_error = str(exc)[:2000]
                 failed += 1
-                errors.append((message.id, message.kind, message.attempts, message.last_error))
+                errors.append(
+                    (message.id, f"{message.kind}, SMS", message.attempts, message.last_error)
+                )
             except sms.SmsUnavailable as exc:
                 _retry_later(message, str(exc))
                 _release(ids[position + 1 :], message.next_attempt_at)
                 db.session.commit()
                 failed += 1
-                errors.append((message.id, message.kind, message.attempts, message.last_error))
+                errors.append(
+                    (message.id, f"{message.kind}, SMS", message.attempts, message.last_error)
+                )
                 break
             except Exception as exc:  # this message's own fault (e.g. rendering)
                 db.session.rollback()
                 message = db.session.get(OutboxMessage, message_id)
                 _retry_later(message, f"{type(exc).__name__}: {exc}")
                 failed += 1
-                errors.append((message.id, message.kind, message.attempts, message.last_error))
+                errors.append(
+                    (message.id, f"{message.kind}, SMS", message.attempts, message.last_error)
+                )
             else:
                 message.status = OutboxStatus.sent
                 message.sent_at = utcnow()
                 message.attempts += 1
                 message.body = text
                 message.provider_id = result.id
+                message.cost = _cost(result.cost)
                 message.last_error = None
                 budget -= 1
                 per_phone[message.recipient] = per_phone.get(message.recipient, 0) + 1

@@ -3,6 +3,7 @@ provider rejected or reported undelivered — with the visitor to call, and the 
 budget (a warning once SMS_DAILY_LIMIT is reached and SMS wait for tomorrow)."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import current_app, render_template, request
 from sqlalchemy import select
@@ -24,6 +25,8 @@ class SmsBudget:
     limit: int
     #: SMS queued and not sent yet (held by the limit, or waiting for the provider)
     waiting: int
+    #: what the provider charged for today's SMS (tenge)
+    cost: Decimal = Decimal(0)
 
     @property
     def exhausted(self):
@@ -35,6 +38,7 @@ def sms_budget(now):
         sent=outbox.sms_sent_today(now),
         limit=current_app.config["SMS_DAILY_LIMIT"],
         waiting=outbox.sms_waiting(now),
+        cost=outbox.sms_cost_today(now),
     )
 
 

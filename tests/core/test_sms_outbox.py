@@ -4,6 +4,7 @@ receives, in their language; outages, limits, opt-out, short links, delivery rep
 import re
 import threading
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -59,6 +60,8 @@ def test_book_move_cancel_texts_a_visitor_without_e_mail_in_kazakh(
     rows = sms_rows()
     assert [r.status for r in rows] == [OutboxStatus.sent] * 3
     assert rows[0].body == confirmed["mes"] and rows[0].provider_id == str(rows[0].id)
+    assert rows[0].cost == Decimal("11.50")  # as the provider answered (cost=3)
+    assert outbox.sms_cost_today(datetime.now(UTC)) == Decimal("34.50")
     assert confirmed["id"] == str(rows[0].id)  # our id: a repeated request is one message
 
 

@@ -16,7 +16,8 @@ from app.registry.models import Registry, Status
 
 #: the longest address the site may realistically have
 LONG_BASE = "https://civic-day.karaganda.gov.kz"
-BUDGET = {"booking_confirmed": 3}
+#: the confirmations (a booking, a seat from the waiting list) carry the address and the link
+BUDGET = {"booking_confirmed": 3, "waitlist_promoted": 3}
 CODE = "WWWWWW"
 
 
@@ -73,7 +74,7 @@ def texts(app, kind, language):
 @pytest.mark.parametrize(
     "kind",
     ["booking_confirmed", "booking_moved", "booking_cancelled", "booking_reminder",
-     "day_changed", "proposal_update"],
+     "day_changed", "proposal_update", "waitlist_promoted"],
 )  # fmt: skip
 def test_every_sms_fits_its_segments(app, kind, language, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", LONG_BASE)
@@ -85,12 +86,12 @@ def test_every_sms_fits_its_segments(app, kind, language, monkeypatch):
         assert sms.segments(text) <= BUDGET.get(kind, 2), (sms.length(text), text)
         assert "{" not in text and "%(" not in text  # every placeholder filled
         assert CODE in text or kind == "proposal_update"
-        if kind in ("booking_confirmed", "booking_moved") or "/m/" in text:
+        if kind in ("booking_confirmed", "booking_moved", "waitlist_promoted") or "/m/" in text:
             assert f"{LONG_BASE}/m/{CODE}/" in text
 
 
 def test_every_sms_kind_is_covered(app):
     assert set(outbox.SMS_RENDERERS) == {
         "booking_confirmed", "booking_moved", "booking_cancelled", "booking_reminder",
-        "day_changed", "proposal_update",
+        "day_changed", "proposal_update", "waitlist_promoted",
     }  # fmt: skip

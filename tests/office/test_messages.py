@@ -29,7 +29,7 @@ def test_a_refused_sms_is_listed_for_the_office_and_the_desk(
     assert booking.code in page and "Дана Омарова" in page and "SMSC error 8" in page
     assert "подтверждение записи" in page
     assert reached.code not in page
-    assert "Отправлено SMS сегодня: 1 из 500." in page
+    assert "Отправлено SMS сегодня: 1 из 500. Стоимость: 11,50\u00a0₸." in page
     assert booking.code not in client.get("/office/messages?channel=email").get_data(as_text=True)
     desk = client.get(f"/reception/{DAY}?lang=ru").get_data(as_text=True)
     assert "Не получили сообщение: позвоните" in desk and "SMSC error 8" in desk

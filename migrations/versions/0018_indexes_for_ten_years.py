@@ -2,16 +2,16 @@
 a past report's look-up of entries changed since, the office's undelivered messages and the
 SMS daily count
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-28 10:20:00
 
 """
 
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
