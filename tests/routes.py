@@ -83,6 +83,7 @@ ACCESS = {
     "office.stats": ADMIN,
     "office.stats_xlsx": ADMIN,
     "office.stats_print": ADMIN,
+    "office.audit_xlsx": ADMIN,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.auth import services as auth
 from app.auth.access import ADMIN, DESK, staff_required
@@ -17,7 +18,7 @@ from app.core.audit import AuditEntry
 from app.core.db import attempt, utcnow
 from app.core.i18n import LOCAL_TZ
 from app.core.outbox import OutboxMessage
-from app.core.spreadsheet import XLSX_MIMETYPE, xlsx_bytes
+from app.core.spreadsheet import XLSX_MIMETYPE, Column, Table, Type, xlsx_bytes, xlsx_file
 from app.days import services as days
 from app.days.models import Day
 from app.districts import exports as quota_exports
@@ -31,6 +32,7 @@ from app.registry import exports as registry_exports
 from app.registry import services as registry
 from app.registry.models import Status, Subprogram
 
+from . import audit_log as readable_log
 from . import charts, navigation
 from . import home as dashboard
 from . import statistics as statistics_page
@@ -213,10 +215,9 @@ def change_user(user_id, change):
 # --- the audit log ----------------------------------------------------------------------------
 
 
-@bp.get("/audit")
-@staff_required(*ADMIN)
-def audit_log():
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+def _audit_filters():
+    """The log's query for the filters in the request: person, action, object, dates."""
+    stmt = select(AuditEntry)
     actor = params.arg_int("actor")
     action = request.args.get("action", "").strip()[:60]
     label = request.args.get("object", "").strip()[:200]
@@ -226,13 +227,25 @@ def audit_log():
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     if label:
-        stmt = stmt.where(AuditEntry.object_label.in_([label, label.upper()]))
+        stmt = stmt.where(AuditEntry.object_label.in_([label, label.upper(), label.lower()]))
     if since:
         stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time(0), tzinfo=LOCAL_TZ))
     if until:
         stmt = stmt.where(
             AuditEntry.at < datetime.combine(until + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
         )
+    return stmt.options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
+
+
+def _people():
+    staff = db.session.scalars(select(User).order_by(User.email)).all()
+    return staff, {user.id: readable_log.person(user) for user in staff}
+
+
+@bp.get("/audit")
+@staff_required(*ADMIN)
+def audit_log():
+    stmt = _audit_filters()
     # Keyset pagination: "older than this id" stays fast however long the log grows.
     before = params.arg_int("before")
     if before:
@@ -240,19 +253,49 @@ def audit_log():
     entries = db.session.scalars(stmt.limit(AUDIT_PAGE + 1)).all()
     more = len(entries) > AUDIT_PAGE
     entries = entries[:AUDIT_PAGE]
-    actions = db.session.scalars(
-        select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-    ).all()
-    staff = db.session.scalars(select(User).order_by(User.email)).all()
+    recorded = set(
+        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    )
+    actions = sorted(
+        ((code, readable_log.SENTENCES.get(code, code)) for code in recorded),
+        key=lambda pair: str(pair[1]).casefold(),
+    )
+    staff, people = _people()
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
         "office/audit.html",
-        entries=entries,
+        lines=readable_log.lines(entries, people),
         more=more,
         next_before=entries[-1].id if entries else None,
         actions=actions,
         staff=staff,
         args=args,
+        action_title=readable_log.action_title,
+    )
+
+
+@bp.get("/audit.xlsx")
+@staff_required(*ADMIN)
+def audit_xlsx():
+    """The filtered log, every entry (streamed), one line per entry."""
+    _staff, people = _people()
+    entries = db.session.scalars(_audit_filters().execution_options(yield_per=500))
+
+    def rows():
+        for line in readable_log.lines_streamed(entries, people):
+            yield [line.entry.at, line.who, line.sentence,
+                   "\n".join(readable_log.change_text(c) for c in line.changes)]  # fmt: skip
+
+    table = Table(
+        _("Audit log"),
+        [Column(_("When"), Type.datetime), Column(_("Who")), Column(_("Action"), wrap=True),
+         Column(_("Changes"), wrap=True)],
+        rows(),
+    )  # fmt: skip
+    return Response(
+        xlsx_file(table),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": 'attachment; filename="audit-log.xlsx"'},
     )
 
 
