@@ -105,6 +105,7 @@ def _import_models():
     from .core import audit as _audit  # noqa: F401
     from .core import jobs as _jobs  # noqa: F401
     from .core import outbox as _outbox  # noqa: F401
+    from .core import settings as _settings  # noqa: F401
     from .days import models as _days  # noqa: F401
     from .districts import models as _districts  # noqa: F401
     from .districts import notifications as _district_mail  # noqa: F401
