@@ -84,6 +84,9 @@ ACCESS = {
     "office.stats_xlsx": ADMIN,
     "office.stats_print": ADMIN,
     "office.audit_xlsx": ADMIN,
+    "office.districts": ADMIN,
+    "office.edit_district": ADMIN,
+    "office.district_quota": ADMIN,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]
@@ -117,6 +120,8 @@ def values_for_rule(rule, world):
             values[name] = world["day"].slots[0].id
         elif name == "user_id":
             values[name] = world["users"]["district"].id
+        elif name == "district_code":
+            values[name] = "nura"
         elif name == "code" and rule.endpoint.startswith("districts."):
             values[name] = "nura"  # the district user's own district
         elif name == "code":

@@ -1,7 +1,7 @@
 """The admin's form for one Day."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, StringField, TimeField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.core.forms import Form
@@ -40,3 +40,26 @@ class DayForm(Form):
 
 def _local_time(moment):
     return moment.astimezone(LOCAL_TZ).time() if moment else None
+
+
+class DistrictForm(Form):
+    name_ru = StringField(
+        _l("Name in Russian"), validators=[InputRequired(REQUIRED), Length(max=120)]
+    )
+    name_kk = StringField(
+        _l("Name in Kazakh"), validators=[InputRequired(REQUIRED), Length(max=120)]
+    )
+    prefix = StringField(
+        _l("Registry prefix"),
+        validators=[InputRequired(REQUIRED), Length(max=3)],
+        description=_l("Three Latin letters that start the district registry's numbers."),
+    )
+    is_active = BooleanField(_l("Active: takes bookings, delegates and proposals"))
+    delegates = RadioField(
+        _l("Delegates registered for Days ahead"),
+        choices=[
+            ("keep", _l("Keep them: they still come to their Day")),
+            ("cancel", _l("Cancel their registrations (each is told by e-mail)")),
+        ],
+        validators=[Optional()],
+    )

@@ -34,11 +34,12 @@ from app.registry.models import Status, Subprogram
 
 from . import audit_log as readable_log
 from . import charts, navigation
+from . import districts as office_districts
 from . import home as dashboard
 from . import statistics as statistics_page
 from .days import DayChanges
 from .days import edit_day as change_day
-from .forms import DayForm
+from .forms import DayForm, DistrictForm
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 bp.record_once(navigation.init_app)
@@ -123,6 +124,93 @@ def stats_print():
     if view.mode != "day" or view.day is None:
         abort(404)
     return render_template("office/stats_print.html", view=view, now=now)
+
+
+# --- districts and cities -------------------------------------------------------------------
+
+
+@bp.get("/districts")
+@staff_required(*ADMIN)
+def districts():
+    today = days.today_local(utcnow())
+    rows, settings = office_districts.districts_with_quotas(today + timedelta(days=1))
+    return render_template(
+        "office/districts.html",
+        districts=rows,
+        settings=settings,
+        defaults=(quotas.DEFAULT_MIN, quotas.DEFAULT_TARGET),
+    )
+
+
+@bp.route("/districts/<district_code>", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def edit_district(district_code):
+    district = places.district_by_code(district_code) or abort(404)
+    now = utcnow()
+    form = DistrictForm(obj=district if request.method == "GET" else None)
+    asking = False
+    if form.validate_on_submit():
+        changes = office_districts.DistrictChanges(
+            name_ru=form.name_ru.data, name_kk=form.name_kk.data, prefix=form.prefix.data,
+            is_active=bool(form.is_active.data),
+        )  # fmt: skip
+        _cancelled, refused = attempt(
+            lambda: office_districts.edit_district(
+                district, changes, delegates=form.delegates.data or None, now=now, by=current_user
+            )
+        )
+        if refused:
+            field = getattr(form, refused.field or "name_ru")
+            field.errors = [*field.errors, refused.text]
+            asking = refused.code == "delegates_pending"
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("office.edit_district", district_code=district.code))
+    today = days.today_local(now)
+    current = quotas.settings_on(today + timedelta(days=1), [district.id]).get(
+        district.id, (quotas.DEFAULT_MIN, quotas.DEFAULT_TARGET)
+    )
+    quota_form = QuotaForm(formdata=None, delegate_min=current[0], delegate_target=current[1])
+    history = db.session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.object_type == "district",
+            AuditEntry.object_id == district.id,
+        )
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.id.desc())
+        .limit(50)
+    ).all()
+    _staff, people = _people()
+    return render_template(
+        "office/district.html",
+        district=district,
+        form=form,
+        asking=asking,
+        ahead=office_districts.future_delegates(district, now),
+        quota_form=quota_form,
+        history=readable_log.lines(history, people),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/districts/<district_code>/quota")
+@staff_required(*ADMIN)
+def district_quota(district_code):
+    district = places.district_by_code(district_code) or abort(404)
+    form = QuotaForm()
+    if not form.validate():
+        flash(_("Minimum and target are whole numbers from 0 to 20."), "error")
+    else:
+        today = days.today_local(utcnow())
+        minimum, target = form.delegate_min.data, form.delegate_target.data
+        _setting, refused = attempt(
+            lambda: quotas.set_quota(district, minimum, target, today=today, by=current_user)
+        )
+        if refused:
+            flash(refused.text, "error")
+        else:
+            flash(_("Saved. The new quota applies to Days from tomorrow on."), "success")
+    return redirect(url_for("office.edit_district", district_code=district.code))
 
 
 # --- Days -------------------------------------------------------------------------------
