@@ -84,6 +84,7 @@ def create_app(config=None):
     from .districts.cli import quotas_cli
     from .office.cli import privacy_cli
     from .places.cli import seed
+    from .registry.cli import proposals_cli
 
     app.cli.add_command(days_cli)
     app.cli.add_command(seed)
@@ -92,6 +93,7 @@ def create_app(config=None):
     app.cli.add_command(users_cli)
     app.cli.add_command(quotas_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(proposals_cli)
 
     _import_models()
     return app

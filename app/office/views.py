@@ -483,12 +483,20 @@ def quota_settings():
 
 
 def _report_date():
+    """The chosen date, else the next reporting date (today's, if it is one), as of now."""
     chosen = params.arg_date("date")
     if chosen is not None:
         return chosen
-    today = days.today_local(utcnow())
-    passed = [d for d in days.report_dates(today.year, today.month) if d <= today]
-    return passed[-1] if passed else days.previous_report_date(today)
+    return days.next_report_dates(days.today_local(utcnow()), 1)[0]
+
+
+def _past_report_dates(today, count=12):
+    """The last ``count`` reporting dates before today, newest first."""
+    found, on = [], today
+    while len(found) < count:
+        on = days.previous_report_date(on)
+        found.append(on)
+    return found
 
 
 @bp.get("/report")
@@ -507,6 +515,8 @@ def report():
         statuses=list(Status),
         subprograms=list(Subprogram),
         upcoming=days.next_report_dates(today, 4),
+        past=_past_report_dates(today),
+        totals=registry_report_totals(rows),
     )
 
 
@@ -521,6 +531,15 @@ def report_xlsx():
         mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="report-{on}.xlsx"'},
     )
+
+
+def registry_report_totals(rows):
+    """The report's totals line: each figure summed over the districts shown."""
+    names = ("projects", "events", "new", "people", "funding", "on_time", "late", "overdue")
+    totals = {name: sum(getattr(row, name) for row in rows) for name in names}
+    totals["by_status"] = {s: sum(row.by_status[s] for row in rows) for s in Status}
+    totals["by_subprogram"] = {s: sum(row.by_subprogram[s] for row in rows) for s in Subprogram}
+    return totals
 
 
 # --- background exports ---------------------------------------------------------------------

@@ -211,8 +211,8 @@ class Proposal(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: the answer is due by this date: working days of Kazakhstan after registration
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
-    #: when the entry was first answered (accepted, rejected or merged); None while open
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the day (Asia/Almaty) it was first answered: accepted, rejected or merged
+    answered_on: Mapped[date | None] = mapped_column(Date)
 
     district = relationship("District")
     booking = relationship("Booking")

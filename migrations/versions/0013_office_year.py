@@ -28,14 +28,14 @@ def upgrade():
         batch_op.add_column(sa.Column('is_edited', sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('answered_on', sa.Date(), nullable=True))
         batch_op.create_index(batch_op.f('ix_proposals_due_on'), ['due_on'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proposals_due_on'))
-        batch_op.drop_column('answered_at')
+        batch_op.drop_column('answered_on')
         batch_op.drop_column('due_on')
     with op.batch_alter_table('districts', schema=None) as batch_op:
         batch_op.drop_column('is_edited')
