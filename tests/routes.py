@@ -87,6 +87,10 @@ ACCESS = {
     "office.districts": ADMIN,
     "office.edit_district": ADMIN,
     "office.district_quota": ADMIN,
+    "office.privacy_page": ADMIN,
+    "office.privacy_export": ADMIN,
+    "office.privacy_erase": ADMIN,
+    "office.settings_page": ADMIN,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]

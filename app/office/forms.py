@@ -1,9 +1,10 @@
-"""The admin's form for one Day."""
+"""The office's forms: a Day, a district, a personal-data request, the settings."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.bookings.forms import EmailAddress, PhoneNumber
 from app.core.forms import Form
 from app.core.i18n import LOCAL_TZ
 
@@ -62,4 +63,39 @@ class DistrictForm(Form):
             ("cancel", _l("Cancel their registrations (each is told by e-mail)")),
         ],
         validators=[Optional()],
+    )
+
+
+class PersonForm(Form):
+    """Whom a personal-data request is about: a phone, an e-mail, or both."""
+
+    phone = StringField(_l("Phone"), validators=[Length(max=40), PhoneNumber()])
+    email = StringField(_l("E-mail"), validators=[Length(max=254), EmailAddress()])
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        if not self.phone.data and not self.email.data:
+            self.phone.errors = [*self.phone.errors, _l("Give a phone or an e-mail.")]
+            return False
+        return True
+
+
+class EraseForm(PersonForm):
+    confirm = BooleanField(
+        _l("I confirm: this person asked for their personal data to be erased"),
+        validators=[InputRequired(_l("Please confirm."))],
+    )
+
+
+class SettingsForm(Form):
+    answer_days = IntegerField(
+        _l("Working days to answer a proposal"),
+        validators=[InputRequired(REQUIRED), NumberRange(1, 120)],
+        description=_l("Counted from registration; weekends and public holidays do not count."),
+    )
+    retention_months = IntegerField(
+        _l("Months personal data is kept after a Day"),
+        validators=[InputRequired(REQUIRED), NumberRange(12, 600)],
+        description=_l("At least 12; the privacy notice promises 36."),
     )

@@ -28,18 +28,19 @@ from app.districts.models import QuotaSetting
 from app.extensions import db
 from app.places import services as places
 from app.places.models import District
+from app.registry import deadlines
 from app.registry import exports as registry_exports
 from app.registry import services as registry
 from app.registry.models import Status, Subprogram
 
 from . import audit_log as readable_log
-from . import charts, navigation
+from . import charts, navigation, privacy
 from . import districts as office_districts
 from . import home as dashboard
 from . import statistics as statistics_page
 from .days import DayChanges
 from .days import edit_day as change_day
-from .forms import DayForm, DistrictForm
+from .forms import DayForm, DistrictForm, EraseForm, PersonForm, SettingsForm
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 bp.record_once(navigation.init_app)
@@ -211,6 +212,87 @@ def district_quota(district_code):
         else:
             flash(_("Saved. The new quota applies to Days from tomorrow on."), "success")
     return redirect(url_for("office.edit_district", district_code=district.code))
+
+
+# --- personal data and settings -------------------------------------------------------------
+
+
+def _person(form):
+    return privacy.find_person(phone=form.phone.data, email=form.email.data)
+
+
+@bp.get("/privacy")
+@staff_required(*ADMIN)
+def privacy_page():
+    """A personal-data request: find what is held about one person, export it, erase it."""
+    form = PersonForm(formdata=request.args if request.args else None, meta={"csrf": False})
+    person = _person(form) if request.args and form.validate() else None
+    return render_template(
+        "office/privacy.html",
+        form=form,
+        person=person,
+        erase=EraseForm(formdata=None, phone=form.phone.data, email=form.email.data),
+        months=privacy.retention_months(),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/privacy/export")
+@staff_required(*ADMIN)
+def privacy_export():
+    form = PersonForm()
+    if not form.validate():
+        abort(400)
+    person = _person(form)
+    summary = render_template("office/privacy_summary.html", person=person, now=utcnow())
+    body, refused = attempt(lambda: privacy.export_person(person, summary, by=current_user))
+    if refused:
+        abort(400)
+    stamp = utcnow().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M")
+    return Response(
+        body,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="personal-data-{stamp}.zip"'},
+    )
+
+
+@bp.post("/privacy/erase")
+@staff_required(*ADMIN)
+def privacy_erase():
+    form = EraseForm()
+    if not form.validate():
+        flash(_("Please confirm that the person asked for the erasure."), "error")
+        query = {k: v for k, v in (("phone", form.phone.data), ("email", form.email.data)) if v}
+        return redirect(url_for("office.privacy_page", **query))
+    person = _person(form)
+    count, _refused = attempt(lambda: privacy.erase_person(person, by=current_user))
+    flash(_("Erased: %(count)d record(s). The counts stay for the statistics.", count=count),
+          "success")  # fmt: skip
+    return redirect(url_for("office.privacy_page"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def settings_page():
+    form = SettingsForm()
+    if request.method == "GET":
+        form.answer_days.data = deadlines.answer_days()
+        form.retention_months.data = privacy.retention_months()
+    if form.validate_on_submit():
+
+        def change():
+            if form.answer_days.data != deadlines.answer_days():
+                deadlines.set_answer_days(form.answer_days.data, by=current_user)
+            if form.retention_months.data != privacy.retention_months():
+                privacy.set_retention_months(form.retention_months.data, by=current_user)
+
+        _done, refused = attempt(change)
+        if refused:
+            field = form.answer_days if refused.field == "days" else form.retention_months
+            field.errors = [*field.errors, refused.text]
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("office.settings_page"))
+    return render_template("office/settings.html", form=form), (422 if form.errors else 200)
 
 
 # --- Days -------------------------------------------------------------------------------
