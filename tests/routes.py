@@ -91,6 +91,10 @@ ACCESS = {
     "office.privacy_export": ADMIN,
     "office.privacy_erase": ADMIN,
     "office.settings_page": ADMIN,
+    "office.user_page": ADMIN,
+    "office.reset_user_password": ADMIN,
+    "office.issue_user_token": ADMIN,
+    "office.generate_days": ADMIN,
 }
 
 ROLES = ["anonymous", "reception", "district", "admin"]

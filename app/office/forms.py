@@ -1,11 +1,20 @@
 """The office's forms: a Day, a district, a personal-data request, the settings."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.auth.models import Role
 from app.bookings.forms import EmailAddress, PhoneNumber
-from app.core.forms import Form
+from app.core.forms import ChoiceField, Form
 from app.core.i18n import LOCAL_TZ
 
 REQUIRED = _l("Required field.")
@@ -98,4 +107,19 @@ class SettingsForm(Form):
         _l("Months personal data is kept after a Day"),
         validators=[InputRequired(REQUIRED), NumberRange(12, 600)],
         description=_l("At least 12; the privacy notice promises 36."),
+    )
+
+
+class RoleForm(Form):
+    role = ChoiceField(
+        _l("Role"), choices=[(r.value, r.title) for r in Role], message=_l("Choose the role.")
+    )
+    district = SelectField(_l("District or city"), validators=[Optional()])
+
+
+class TokenForm(Form):
+    name = StringField(
+        _l("What the token is for"),
+        validators=[InputRequired(REQUIRED), Length(max=100)],
+        description=_l("e.g. desk scanner 1"),
     )

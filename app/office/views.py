@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.auth import services as auth
 from app.auth.access import ADMIN, DESK, staff_required
 from app.auth.forms import ActionForm, UserForm
-from app.auth.models import Role, User
+from app.auth.models import ApiToken, Role, User
 from app.core import jobs, params
 from app.core.audit import AuditEntry
 from app.core.db import attempt, utcnow
@@ -40,7 +40,15 @@ from . import home as dashboard
 from . import statistics as statistics_page
 from .days import DayChanges
 from .days import edit_day as change_day
-from .forms import DayForm, DistrictForm, EraseForm, PersonForm, SettingsForm
+from .forms import (
+    DayForm,
+    DistrictForm,
+    EraseForm,
+    PersonForm,
+    RoleForm,
+    SettingsForm,
+    TokenForm,
+)
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 bp.record_once(navigation.init_app)
@@ -302,7 +310,21 @@ def settings_page():
 @staff_required(*ADMIN)
 def days_list():
     since = days.today_local(utcnow()) - timedelta(days=90)
-    return render_template("office/days.html", rows=days.days_with_seats(since))
+    return render_template(
+        "office/days.html", rows=days.days_with_seats(since), action=ActionForm()
+    )
+
+
+@bp.post("/days/generate")
+@staff_required(*ADMIN)
+def generate_days():
+    """What ``flask days generate`` does (idempotent): the Days of the next 12 months."""
+    if not ActionForm().validate():
+        abort(400)
+    today = days.today_local(utcnow())
+    outcome, _refused = attempt(lambda: days.generate_days(today.replace(day=1), 12))
+    flash(_("Days laid out: %(count)d new.", count=(outcome or {}).get("created", 0)), "success")
+    return redirect(url_for("office.days_list"))
 
 
 @bp.route("/days/<isodate:on>", methods=["GET", "POST"])
@@ -365,6 +387,71 @@ def users():
     return render_template("office/users.html", form=form, users=people, action=ActionForm())
 
 
+def _district_choices(form):
+    form.district.choices = [("", "—")] + [(d.code, d.name_ru) for d in places.active_districts()]
+    return form
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def user_page(user_id):
+    """One account: role and district, a new password, API tokens — nothing shown twice."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = _district_choices(RoleForm())
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.district.data = user.district.code if user.district else ""
+    if form.validate_on_submit():
+        district = places.district_by_code(form.district.data) if form.district.data else None
+        _done, refused = attempt(
+            lambda: auth.change_role(user, form.role.data, district, by=current_user)
+        )
+        if refused:
+            form.district.errors = [*form.district.errors, refused.text]
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("office.user_page", user_id=user.id))
+    return _user_page(user, form), (422 if form.errors else 200)
+
+
+def _user_page(user, form=None, **shown_once):
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
+    if form is None:
+        form = _district_choices(RoleForm(formdata=None))
+        form.role.data = user.role.value
+        form.district.data = user.district.code if user.district else ""
+    return render_template(
+        "office/user.html", user=user, form=form, tokens=tokens, token_form=TokenForm(),
+        action=ActionForm(), **shown_once,
+    )  # fmt: skip
+
+
+@bp.post("/users/<int:user_id>/password")
+@staff_required(*ADMIN)
+def reset_user_password(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    password, _refused = attempt(lambda: auth.reset_password(user, by=current_user))
+    # Shown in this answer only (never in a flash: the session cookie is not secret).
+    return _user_page(user, new_password=password)
+
+
+@bp.post("/users/<int:user_id>/token")
+@staff_required(*ADMIN)
+def issue_user_token(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    form = TokenForm()
+    if not form.validate():
+        return _user_page(user), 422
+    token, _refused = attempt(
+        lambda: auth.issue_token(user, name=form.name.data.strip(), by=current_user)
+    )
+    return _user_page(user, new_token=token)
+
+
 @bp.post("/users/<int:user_id>/<any(activate, deactivate, revoke):change>")
 @staff_required(*ADMIN)
 def change_user(user_id, change):
@@ -379,6 +466,8 @@ def change_user(user_id, change):
     else:
         attempt(lambda: auth.set_active(user, change == "activate", by=current_user))
     flash(_("Saved."), "success")
+    if request.form.get("back") == "user":
+        return redirect(url_for("office.user_page", user_id=user.id))
     return redirect(url_for("office.users"))
 
 
