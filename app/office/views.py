@@ -16,7 +16,7 @@ from app.auth.models import ApiToken, Role, User
 from app.core import jobs, params
 from app.core.audit import AuditEntry
 from app.core.db import attempt, utcnow
-from app.core.i18n import LOCAL_TZ
+from app.core.i18n import LOCAL_TZ, localized
 from app.core.outbox import OutboxMessage
 from app.core.spreadsheet import XLSX_MIMETYPE, Column, Table, Type, xlsx_bytes, xlsx_file
 from app.days import services as days
@@ -110,7 +110,7 @@ def stats():
 def stats_xlsx():
     now = utcnow()
     view = _stats_view(now)
-    if view.error:
+    if view.error or (view.mode == "day" and view.day is None):
         abort(404)
     only = request.args.get("table") or None
     tables = statistics_page.as_tables(view, only)
@@ -233,8 +233,9 @@ def _person(form):
 @staff_required(*ADMIN)
 def privacy_page():
     """A personal-data request: find what is held about one person, export it, erase it."""
-    form = PersonForm(formdata=request.args if request.args else None, meta={"csrf": False})
-    person = _person(form) if request.args and form.validate() else None
+    asked = bool(request.args.get("phone") or request.args.get("email"))
+    form = PersonForm(formdata=request.args if asked else None, meta={"csrf": False})
+    person = _person(form) if asked and form.validate() else None
     return render_template(
         "office/privacy.html",
         form=form,
@@ -388,7 +389,9 @@ def users():
 
 
 def _district_choices(form):
-    form.district.choices = [("", "—")] + [(d.code, d.name_ru) for d in places.active_districts()]
+    form.district.choices = [("", "—")] + [
+        (d.code, localized(d)) for d in places.active_districts()
+    ]
     return form
 
 

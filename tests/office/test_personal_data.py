@@ -124,3 +124,11 @@ def test_settings_refuse_a_short_retention_and_a_zero_deadline(client, make_user
     assert deadlines.answer_days() == 10 and privacy.retention_months() == 48
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"settings.deadline", "privacy.settings"} <= actions
+
+
+def test_the_language_switch_asks_nothing(client, make_user, app_ctx):
+    sign_in(client, make_user("admin"))
+    page = client.get("/office/privacy?lang=kk")
+    assert page.status_code == 200 and 'class="errors"' not in page.get_data(as_text=True)
+    refused = client.get("/office/privacy?phone=12")
+    assert refused.status_code == 422
