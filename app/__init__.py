@@ -94,6 +94,7 @@ def create_app(config=None):
     from .districts.cli import quotas_cli
     from .office.cli import privacy_cli
     from .places.cli import seed
+    from .registry.cli import proposals_cli
 
     app.cli.add_command(days_cli)
     app.cli.add_command(seed)
@@ -103,6 +104,7 @@ def create_app(config=None):
     app.cli.add_command(quotas_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(dev_cli)
+    app.cli.add_command(proposals_cli)
 
     _import_models()
     return app
@@ -116,6 +118,7 @@ def _import_models():
     from .core import audit as _audit  # noqa: F401
     from .core import jobs as _jobs  # noqa: F401
     from .core import outbox as _outbox  # noqa: F401
+    from .core import settings as _settings  # noqa: F401
     from .days import models as _days  # noqa: F401
     from .districts import models as _districts  # noqa: F401
     from .districts import notifications as _district_mail  # noqa: F401

@@ -108,6 +108,8 @@ def from_environment(instance_path):
         "BOOKING_PHONE_LIMIT": os.environ.get("BOOKING_PHONE_LIMIT", "5 per day"),
         #: months after a Day before its bookings' personal data is removed (minimum 12)
         "PRIVACY_RETENTION_MONTHS": _retention_months(),
+        #: working days of Kazakhstan to answer a proposal (the office can change it on its page)
+        "PROPOSAL_ANSWER_DAYS": int(os.environ.get("PROPOSAL_ANSWER_DAYS", "15")),
         #: an export selecting more rows than this is written by the worker, in the background
         "EXPORT_JOB_ROWS": int(os.environ.get("EXPORT_JOB_ROWS", "10000")),
         #: how long the audit log and delivered mail are kept (flask privacy purge prunes)

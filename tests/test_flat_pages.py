@@ -27,6 +27,8 @@ DENSITY = 0.03  # a year: 12 Days of a few bookings, 90 entries, 600 audit entri
 MOST = 12
 #: dashboards that show a dozen independent figures, one grouped query each; the desk and
 #: the queue page carry the desks' panel (desks, who is called, who waits, the settings)
+#: whole-table exports read their rows in batches (yield_per): one statement per batch
+BATCHED_EXPORTS = {"office.audit_xlsx", "registry.export", "api.registry_xlsx"}
 DASHBOARDS = {"office.stats": 20, "office.home": 16, "reception.desk": 16, "queue.day": 16}
 
 
@@ -106,7 +108,11 @@ def test_every_page_runs_as_many_statements_at_three_years_as_at_one(app, world,
         key: count for key, (_, count) in large.items() if count > DASHBOARDS.get(key[1], MOST)
     }
     assert heavy == {}, f"pages of more than {MOST} statements: {heavy}"
-    grown = {key: (small[key], large[key]) for key in small if small[key] != large[key]}
+    grown = {
+        key: (small[key], large[key])
+        for key in small
+        if small[key] != large[key] and key[1] not in BATCHED_EXPORTS
+    }
     assert grown == {}, "statements that grow with the data: " + repr(grown)
 
 

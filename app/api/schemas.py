@@ -497,6 +497,11 @@ class ProposalAnswer(Schema):
     reason = fields.String(allow_none=True)
     merged_into = fields.String(allow_none=True)
     created_at = Moment()
+    due_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "the answer is due by this date (working days of Kazakhstan)"},
+    )
+    overdue = fields.Boolean(metadata={"description": "still unanswered after its due date"})
 
 
 class RegistryAnswer(Schema):

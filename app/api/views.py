@@ -30,9 +30,9 @@ from app.districts import services as districts
 from app.extensions import db
 from app.places import services as places
 from app.reception import services as desk
+from app.registry import deadlines, stats
 from app.registry import exports as registry_exports
 from app.registry import services as registry
-from app.registry import stats
 from app.registry.models import Initiator, Kind, Scale, SpecialProject, Subprogram
 from app.registry.models import Origin as RegistryOrigin
 
@@ -470,6 +470,8 @@ def proposal_answer(p):
         "reason": p.reason,
         "merged_into": p.merged_into.number if p.merged_into else None,
         "created_at": p.created_at,
+        "due_on": p.due_on,
+        "overdue": deadlines.is_overdue(p, days.today_local(utcnow())),
     }
 
 

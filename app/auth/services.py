@@ -228,6 +228,29 @@ def set_password(user, password, *, by):
     audit.record(by, "user.password", user, label=user.email)
 
 
+def change_role(user, role, district=None, *, by):
+    """A new role (and district, for a coordinator); the change takes effect at once."""
+    role = Role(role)
+    if (role == Role.district) != (district is not None):
+        raise AuthError("district", _l("A district coordinator needs a district, others none."))
+    before = _user_state(user)
+    user.role, user.district = role, district
+    after = _user_state(user)
+    if after != before:
+        audit.record(by, "user.change", user, label=user.email,
+                     before={k: v for k, v in before.items() if after[k] != v},
+                     after={k: v for k, v in after.items() if before[k] != v})  # fmt: skip
+
+
+def reset_password(user, *, by):
+    """A generated password, returned once to be handed over; every session ends."""
+    password = "-".join(secrets.token_urlsafe(6) for _part in range(3))
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    audit.record(by, "user.password_reset", user, label=user.email)
+    return password
+
+
 def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -76,7 +76,11 @@ def format_phone(e164):
 
 
 def day_date(value, fmt="full"):
-    """A Day's date in words, e.g. «пятница, 27 ноября 2026 г.»."""
+    """A Day's date in words, e.g. «пятница, 27 ноября 2026 г.». ``"sentence"``: the date
+    inside a sentence that ends with its own full stop («откроется 27 ноября 2026 г.»,
+    «2026 ж. 27 қараша»): no weekday, and no second dot after «г.»."""
+    if fmt == "sentence":
+        return format_date(value, "long").rstrip(".")
     return format_date(value, fmt)
 
 

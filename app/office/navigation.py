@@ -25,7 +25,8 @@ PAGES = (
     ("office.districts", _l("Districts and cities"), _l("names, prefixes, active"), ADMIN),
     ("office.users", _l("Users"), _l("accounts, roles, API tokens"), ADMIN),
     ("office.audit_log", _l("Audit log"), _l("who changed what"), ADMIN),
-    ("office.privacy", _l("Personal data"), _l("requests, retention"), ADMIN),
+    ("office.privacy_page", _l("Personal data"), _l("requests, retention"), ADMIN),
+    ("office.settings_page", _l("Settings"), _l("answer deadline, retention"), ADMIN),
     ("api.docs", _l("API reference"), _l("for integrations"), STAFF),
 )
 

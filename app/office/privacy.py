@@ -15,21 +15,27 @@ finished export jobs after a month.
 """
 
 import calendar
+import io
+import json
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import LoginFailure
 from app.bookings.models import Booking
-from app.core import audit, jobs
+from app.core import audit, jobs, settings
 from app.core.audit import AuditEntry
+from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.core.outbox import OutboxMessage, OutboxStatus
 from app.days.models import Day
 from app.extensions import db
 from app.reception.models import VisitNote
-from app.registry.models import Proposal
+from app.registry.models import Initiator, Proposal
 
 ANONYMOUS = "—"
 #: the privacy notice's promise, and the least the office may set
@@ -159,3 +165,204 @@ def prune_records(now, *, audit_years, outbox_days):
             )
         ),
     )
+
+
+# --- one person's request (Law of RK «О персональных данных и их защите», art. 24) -------
+
+RETENTION_KEY = "privacy_retention_months"
+MAX_MONTHS = 600
+BAD_RETENTION = _l("At least %(min)d months (the law and the privacy notice), at most %(max)d.")
+
+
+class PrivacyError(DomainError):
+    status = 422
+
+
+def retention_months():
+    """The office's setting, else PRIVACY_RETENTION_MONTHS (36)."""
+    return int(settings.get(RETENTION_KEY, "PRIVACY_RETENTION_MONTHS"))
+
+
+def set_retention_months(months, *, by):
+    if not isinstance(months, int) or not MIN_MONTHS <= months <= MAX_MONTHS:
+        raise PrivacyError("retention", BAD_RETENTION, field="months", min=MIN_MONTHS,
+                           max=MAX_MONTHS)  # fmt: skip
+    before = retention_months()
+    settings.put(RETENTION_KEY, months, by=by)
+    audit.record(by, "privacy.settings", settings.Setting(key=RETENTION_KEY), label=RETENTION_KEY,
+                 before={"months": before}, after={"months": months})  # fmt: skip
+
+
+@dataclass
+class Person:
+    """Everything held about one person, found by phone and/or e-mail."""
+
+    phone: str | None
+    email: str | None
+    bookings: list
+    proposals: list
+    mails: list
+
+    @property
+    def found(self):
+        return len(self.bookings) + len(self.proposals) + len(self.mails)
+
+    @property
+    def label(self):
+        """The person as the audit log names them: masked, so the log holds no contact."""
+        return " / ".join(mask(value) for value in (self.phone, self.email) if value)
+
+
+def mask(value):
+    """«z***@example.kz», «+7701…67»."""
+    if "@" in value:
+        name, _at, host = value.partition("@")
+        return f"{name[:1]}***@{host}"
+    return f"{value[:5]}…{value[-2:]}"
+
+
+def find_person(*, phone=None, email=None):
+    """The person's bookings (with their notes), proposals (as initiator or raised at their
+    visits) and mail — a handful of queries."""
+    if not phone and not email:
+        return Person(phone, email, [], [], [])
+    contact = []
+    if phone:
+        contact.append(Booking.phone == phone)
+    if email:
+        contact.append(Booking.email == email)
+    found = db.session.scalars(
+        select(Booking)
+        .where(or_(*contact))
+        .options(selectinload(Booking.notes), selectinload(Booking.day))
+        .order_by(Booking.created_at)
+    ).all()
+    ids = [b.id for b in found]
+    by_contact = []
+    if phone:
+        by_contact.append(Proposal.phone == phone)
+    if email:
+        by_contact.append(Proposal.email == email)
+    if ids:
+        by_contact.append(Proposal.booking_id.in_(ids))
+    proposals = db.session.scalars(
+        select(Proposal).where(or_(*by_contact)).order_by(Proposal.created_at)
+    ).all()
+    threads = [f"booking:{b.code}" for b in found] + [f"proposal:{p.id}" for p in proposals]
+    about = [OutboxMessage.thread.in_(threads or [""])]
+    if email:
+        about.append(OutboxMessage.recipient == email)
+    mails = db.session.scalars(
+        select(OutboxMessage)
+        .where(or_(*about), OutboxMessage.recipient != ANONYMOUS)
+        .order_by(OutboxMessage.id)
+    ).all()
+    return Person(phone, email, found, proposals, mails)
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def person_as_json(person):
+    """What the export's data.json holds: every personal field, as stored."""
+    return {
+        "request": {"phone": person.phone, "email": person.email},
+        "bookings": [
+            {
+                "code": b.code,
+                "day": _iso(b.day.date),
+                "slot_starts_at": _iso(b.slot.starts_at) if b.slot else None,
+                "status": b.status.value,
+                "source": b.source.value,
+                "category": b.category.value,
+                "full_name": b.full_name,
+                "organization": b.organization,
+                "position": b.position,
+                "district": b.district.code if b.district else None,
+                "phone": b.phone,
+                "email": b.email,
+                "topic": b.topic.value,
+                "message": b.message,
+                "language": b.language,
+                "consent_version": b.consent_version,
+                "consented_at": _iso(b.consented_at),
+                "created_at": _iso(b.created_at),
+                "cancelled_at": _iso(b.cancelled_at),
+                "checked_in_at": _iso(b.checked_in_at),
+                "visit_notes": [
+                    {"text": n.text, "follow_up": n.follow_up, "at": _iso(n.created_at)}
+                    for n in b.notes
+                ],
+            }
+            for b in person.bookings
+        ],
+        "proposals": [
+            {
+                "number": p.number,
+                "title": p.title,
+                "status": p.status.value,
+                "initiator_name": p.initiator_name,
+                "phone": p.phone,
+                "email": p.email,
+                "booking": p.booking.code if p.booking else None,
+                "created_at": _iso(p.created_at),
+            }
+            for p in person.proposals
+        ],
+        "mails": [
+            {
+                "kind": m.kind,
+                "recipient": m.recipient,
+                "status": m.status.value,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+                "facts": m.payload,
+            }
+            for m in person.mails
+        ],
+    }
+
+
+def export_person(person, readable_html, *, by):
+    """A ZIP of data.json (every field) and a readable HTML page; audited (masked)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        data = json.dumps(person_as_json(person), ensure_ascii=False, indent=2, default=str)
+        archive.writestr("data.json", data)
+        archive.writestr("summary.html", readable_html)
+    audit.record(by, "privacy.export", PersonalDataRequest(), label=person.label,
+                 after={"found": person.found})  # fmt: skip
+    return out.getvalue()
+
+
+class PersonalDataRequest:
+    """The audit entry of a request names no row: a person is not one record."""
+
+    id = None
+
+
+def erase_person(person, *, by):
+    """The purge, for this person only: bookings keep their counts and lose everything that
+    names or reaches them (notes, audit details, mail, the contact on proposals; a citizen
+    initiator's name too). Returns how many records changed."""
+    ids = [b.id for b in person.bookings]
+    threads = [f"booking:{b.code}" for b in person.bookings]
+    if ids:
+        _purge_bookings(ids, threads)
+    for proposal in person.proposals:
+        proposal.phone = proposal.email = None
+        if proposal.initiator_type == Initiator.citizen:
+            # the name is in the search text too (a few entries: no bulk statement needed)
+            name = proposal.initiator_name.casefold()
+            proposal.search_text = proposal.search_text.replace(name, ANONYMOUS)
+            proposal.initiator_name = ANONYMOUS
+    if person.proposals:
+        db.session.flush()
+        _scrub_mail(OutboxMessage.thread.in_([f"proposal:{p.id}" for p in person.proposals]))
+    if person.email:
+        _scrub_mail(OutboxMessage.recipient == person.email)
+    audit.record(by, "privacy.erase", PersonalDataRequest(), label=person.label,
+                 after={"found": person.found})  # fmt: skip
+    db.session.expire_all()
+    return person.found

@@ -7,17 +7,18 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.auth import services as auth
 from app.auth.access import ADMIN, DESK, staff_required
 from app.auth.forms import ActionForm, UserForm
-from app.auth.models import Role, User
+from app.auth.models import ApiToken, Role, User
 from app.core import jobs, params
 from app.core.audit import AuditEntry
 from app.core.db import attempt, utcnow
-from app.core.i18n import LOCAL_TZ
+from app.core.i18n import LOCAL_TZ, localized
 from app.core.outbox import OutboxMessage
-from app.core.spreadsheet import XLSX_MIMETYPE, xlsx_bytes
+from app.core.spreadsheet import XLSX_MIMETYPE, Column, Table, Type, xlsx_bytes, xlsx_file
 from app.days import services as days
 from app.days.models import Day
 from app.districts import exports as quota_exports
@@ -27,16 +28,27 @@ from app.districts.models import QuotaSetting
 from app.extensions import db
 from app.places import services as places
 from app.places.models import District
+from app.registry import deadlines
 from app.registry import exports as registry_exports
 from app.registry import services as registry
 from app.registry.models import Status, Subprogram
 
-from . import charts, navigation
+from . import audit_log as readable_log
+from . import charts, navigation, privacy
+from . import districts as office_districts
 from . import home as dashboard
 from . import statistics as statistics_page
 from .days import DayChanges
 from .days import edit_day as change_day
-from .forms import DayForm
+from .forms import (
+    DayForm,
+    DistrictForm,
+    EraseForm,
+    PersonForm,
+    RoleForm,
+    SettingsForm,
+    TokenForm,
+)
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 bp.record_once(navigation.init_app)
@@ -98,7 +110,7 @@ def stats():
 def stats_xlsx():
     now = utcnow()
     view = _stats_view(now)
-    if view.error:
+    if view.error or (view.mode == "day" and view.day is None):
         abort(404)
     only = request.args.get("table") or None
     tables = statistics_page.as_tables(view, only)
@@ -123,6 +135,175 @@ def stats_print():
     return render_template("office/stats_print.html", view=view, now=now)
 
 
+# --- districts and cities -------------------------------------------------------------------
+
+
+@bp.get("/districts")
+@staff_required(*ADMIN)
+def districts():
+    today = days.today_local(utcnow())
+    rows, settings = office_districts.districts_with_quotas(today + timedelta(days=1))
+    return render_template(
+        "office/districts.html",
+        districts=rows,
+        settings=settings,
+        defaults=(quotas.DEFAULT_MIN, quotas.DEFAULT_TARGET),
+    )
+
+
+@bp.route("/districts/<district_code>", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def edit_district(district_code):
+    district = places.district_by_code(district_code) or abort(404)
+    now = utcnow()
+    form = DistrictForm(obj=district if request.method == "GET" else None)
+    asking = False
+    if form.validate_on_submit():
+        changes = office_districts.DistrictChanges(
+            name_ru=form.name_ru.data, name_kk=form.name_kk.data, prefix=form.prefix.data,
+            is_active=bool(form.is_active.data),
+        )  # fmt: skip
+        _cancelled, refused = attempt(
+            lambda: office_districts.edit_district(
+                district, changes, delegates=form.delegates.data or None, now=now, by=current_user
+            )
+        )
+        if refused:
+            field = getattr(form, refused.field or "name_ru")
+            field.errors = [*field.errors, refused.text]
+            asking = refused.code == "delegates_pending"
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("office.edit_district", district_code=district.code))
+    today = days.today_local(now)
+    current = quotas.settings_on(today + timedelta(days=1), [district.id]).get(
+        district.id, (quotas.DEFAULT_MIN, quotas.DEFAULT_TARGET)
+    )
+    quota_form = QuotaForm(formdata=None, delegate_min=current[0], delegate_target=current[1])
+    history = db.session.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.object_type == "district",
+            AuditEntry.object_id == district.id,
+        )
+        .options(selectinload(AuditEntry.actor))
+        .order_by(AuditEntry.id.desc())
+        .limit(50)
+    ).all()
+    _staff, people = _people()
+    return render_template(
+        "office/district.html",
+        district=district,
+        form=form,
+        asking=asking,
+        ahead=office_districts.future_delegates(district, now),
+        quota_form=quota_form,
+        history=readable_log.lines(history, people),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/districts/<district_code>/quota")
+@staff_required(*ADMIN)
+def district_quota(district_code):
+    district = places.district_by_code(district_code) or abort(404)
+    form = QuotaForm()
+    if not form.validate():
+        flash(_("Minimum and target are whole numbers from 0 to 20."), "error")
+    else:
+        today = days.today_local(utcnow())
+        minimum, target = form.delegate_min.data, form.delegate_target.data
+        _setting, refused = attempt(
+            lambda: quotas.set_quota(district, minimum, target, today=today, by=current_user)
+        )
+        if refused:
+            flash(refused.text, "error")
+        else:
+            flash(_("Saved. The new quota applies to Days from tomorrow on."), "success")
+    return redirect(url_for("office.edit_district", district_code=district.code))
+
+
+# --- personal data and settings -------------------------------------------------------------
+
+
+def _person(form):
+    return privacy.find_person(phone=form.phone.data, email=form.email.data)
+
+
+@bp.get("/privacy")
+@staff_required(*ADMIN)
+def privacy_page():
+    """A personal-data request: find what is held about one person, export it, erase it."""
+    asked = bool(request.args.get("phone") or request.args.get("email"))
+    form = PersonForm(formdata=request.args if asked else None, meta={"csrf": False})
+    person = _person(form) if asked and form.validate() else None
+    return render_template(
+        "office/privacy.html",
+        form=form,
+        person=person,
+        erase=EraseForm(formdata=None, phone=form.phone.data, email=form.email.data),
+        months=privacy.retention_months(),
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/privacy/export")
+@staff_required(*ADMIN)
+def privacy_export():
+    form = PersonForm()
+    if not form.validate():
+        abort(400)
+    person = _person(form)
+    summary = render_template("office/privacy_summary.html", person=person, now=utcnow())
+    body, refused = attempt(lambda: privacy.export_person(person, summary, by=current_user))
+    if refused:
+        abort(400)
+    stamp = utcnow().astimezone(LOCAL_TZ).strftime("%Y%m%d-%H%M")
+    return Response(
+        body,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="personal-data-{stamp}.zip"'},
+    )
+
+
+@bp.post("/privacy/erase")
+@staff_required(*ADMIN)
+def privacy_erase():
+    form = EraseForm()
+    if not form.validate():
+        flash(_("Please confirm that the person asked for the erasure."), "error")
+        query = {k: v for k, v in (("phone", form.phone.data), ("email", form.email.data)) if v}
+        return redirect(url_for("office.privacy_page", **query))
+    person = _person(form)
+    count, _refused = attempt(lambda: privacy.erase_person(person, by=current_user))
+    flash(_("Erased: %(count)d record(s). The counts stay for the statistics.", count=count),
+          "success")  # fmt: skip
+    return redirect(url_for("office.privacy_page"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def settings_page():
+    form = SettingsForm()
+    if request.method == "GET":
+        form.answer_days.data = deadlines.answer_days()
+        form.retention_months.data = privacy.retention_months()
+    if form.validate_on_submit():
+
+        def change():
+            if form.answer_days.data != deadlines.answer_days():
+                deadlines.set_answer_days(form.answer_days.data, by=current_user)
+            if form.retention_months.data != privacy.retention_months():
+                privacy.set_retention_months(form.retention_months.data, by=current_user)
+
+        _done, refused = attempt(change)
+        if refused:
+            field = form.answer_days if refused.field == "days" else form.retention_months
+            field.errors = [*field.errors, refused.text]
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("office.settings_page"))
+    return render_template("office/settings.html", form=form), (422 if form.errors else 200)
+
+
 # --- Days -------------------------------------------------------------------------------
 
 
@@ -130,7 +311,21 @@ def stats_print():
 @staff_required(*ADMIN)
 def days_list():
     since = days.today_local(utcnow()) - timedelta(days=90)
-    return render_template("office/days.html", rows=days.days_with_seats(since))
+    return render_template(
+        "office/days.html", rows=days.days_with_seats(since), action=ActionForm()
+    )
+
+
+@bp.post("/days/generate")
+@staff_required(*ADMIN)
+def generate_days():
+    """What ``flask days generate`` does (idempotent): the Days of the next 12 months."""
+    if not ActionForm().validate():
+        abort(400)
+    today = days.today_local(utcnow())
+    outcome, _refused = attempt(lambda: days.generate_days(today.replace(day=1), 12))
+    flash(_("Days laid out: %(count)d new.", count=(outcome or {}).get("created", 0)), "success")
+    return redirect(url_for("office.days_list"))
 
 
 @bp.route("/days/<isodate:on>", methods=["GET", "POST"])
@@ -193,6 +388,73 @@ def users():
     return render_template("office/users.html", form=form, users=people, action=ActionForm())
 
 
+def _district_choices(form):
+    form.district.choices = [("", "—")] + [
+        (d.code, localized(d)) for d in places.active_districts()
+    ]
+    return form
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@staff_required(*ADMIN)
+def user_page(user_id):
+    """One account: role and district, a new password, API tokens — nothing shown twice."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = _district_choices(RoleForm())
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.district.data = user.district.code if user.district else ""
+    if form.validate_on_submit():
+        district = places.district_by_code(form.district.data) if form.district.data else None
+        _done, refused = attempt(
+            lambda: auth.change_role(user, form.role.data, district, by=current_user)
+        )
+        if refused:
+            form.district.errors = [*form.district.errors, refused.text]
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("office.user_page", user_id=user.id))
+    return _user_page(user, form), (422 if form.errors else 200)
+
+
+def _user_page(user, form=None, **shown_once):
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    ).all()
+    if form is None:
+        form = _district_choices(RoleForm(formdata=None))
+        form.role.data = user.role.value
+        form.district.data = user.district.code if user.district else ""
+    return render_template(
+        "office/user.html", user=user, form=form, tokens=tokens, token_form=TokenForm(),
+        action=ActionForm(), **shown_once,
+    )  # fmt: skip
+
+
+@bp.post("/users/<int:user_id>/password")
+@staff_required(*ADMIN)
+def reset_user_password(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    password, _refused = attempt(lambda: auth.reset_password(user, by=current_user))
+    # Shown in this answer only (never in a flash: the session cookie is not secret).
+    return _user_page(user, new_password=password)
+
+
+@bp.post("/users/<int:user_id>/token")
+@staff_required(*ADMIN)
+def issue_user_token(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    form = TokenForm()
+    if not form.validate():
+        return _user_page(user), 422
+    token, _refused = attempt(
+        lambda: auth.issue_token(user, name=form.name.data.strip(), by=current_user)
+    )
+    return _user_page(user, new_token=token)
+
+
 @bp.post("/users/<int:user_id>/<any(activate, deactivate, revoke):change>")
 @staff_required(*ADMIN)
 def change_user(user_id, change):
@@ -207,16 +469,17 @@ def change_user(user_id, change):
     else:
         attempt(lambda: auth.set_active(user, change == "activate", by=current_user))
     flash(_("Saved."), "success")
+    if request.form.get("back") == "user":
+        return redirect(url_for("office.user_page", user_id=user.id))
     return redirect(url_for("office.users"))
 
 
 # --- the audit log ----------------------------------------------------------------------------
 
 
-@bp.get("/audit")
-@staff_required(*ADMIN)
-def audit_log():
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+def _audit_filters():
+    """The log's query for the filters in the request: person, action, object, dates."""
+    stmt = select(AuditEntry)
     actor = params.arg_int("actor")
     action = request.args.get("action", "").strip()[:60]
     label = request.args.get("object", "").strip()[:200]
@@ -226,13 +489,25 @@ def audit_log():
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     if label:
-        stmt = stmt.where(AuditEntry.object_label.in_([label, label.upper()]))
+        stmt = stmt.where(AuditEntry.object_label.in_([label, label.upper(), label.lower()]))
     if since:
         stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time(0), tzinfo=LOCAL_TZ))
     if until:
         stmt = stmt.where(
             AuditEntry.at < datetime.combine(until + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
         )
+    return stmt.options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
+
+
+def _people():
+    staff = db.session.scalars(select(User).order_by(User.email)).all()
+    return staff, {user.id: readable_log.person(user) for user in staff}
+
+
+@bp.get("/audit")
+@staff_required(*ADMIN)
+def audit_log():
+    stmt = _audit_filters()
     # Keyset pagination: "older than this id" stays fast however long the log grows.
     before = params.arg_int("before")
     if before:
@@ -240,19 +515,49 @@ def audit_log():
     entries = db.session.scalars(stmt.limit(AUDIT_PAGE + 1)).all()
     more = len(entries) > AUDIT_PAGE
     entries = entries[:AUDIT_PAGE]
-    actions = db.session.scalars(
-        select(AuditEntry.action).distinct().order_by(AuditEntry.action)
-    ).all()
-    staff = db.session.scalars(select(User).order_by(User.email)).all()
+    recorded = set(
+        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    )
+    actions = sorted(
+        ((code, readable_log.SENTENCES.get(code, code)) for code in recorded),
+        key=lambda pair: str(pair[1]).casefold(),
+    )
+    staff, people = _people()
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
         "office/audit.html",
-        entries=entries,
+        lines=readable_log.lines(entries, people),
         more=more,
         next_before=entries[-1].id if entries else None,
         actions=actions,
         staff=staff,
         args=args,
+        action_title=readable_log.action_title,
+    )
+
+
+@bp.get("/audit.xlsx")
+@staff_required(*ADMIN)
+def audit_xlsx():
+    """The filtered log, every entry (streamed), one line per entry."""
+    _staff, people = _people()
+    entries = db.session.scalars(_audit_filters().execution_options(yield_per=500))
+
+    def rows():
+        for line in readable_log.lines_streamed(entries, people):
+            yield [line.entry.at, line.who, line.sentence,
+                   "\n".join(readable_log.change_text(c) for c in line.changes)]  # fmt: skip
+
+    table = Table(
+        _("Audit log"),
+        [Column(_("When"), Type.datetime), Column(_("Who")), Column(_("Action"), wrap=True),
+         Column(_("Changes"), wrap=True)],
+        rows(),
+    )  # fmt: skip
+    return Response(
+        xlsx_file(table),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": 'attachment; filename="audit-log.xlsx"'},
     )
 
 
@@ -352,12 +657,20 @@ def quota_settings():
 
 
 def _report_date():
+    """The chosen date, else the next reporting date (today's, if it is one), as of now."""
     chosen = params.arg_date("date")
     if chosen is not None:
         return chosen
-    today = days.today_local(utcnow())
-    passed = [d for d in days.report_dates(today.year, today.month) if d <= today]
-    return passed[-1] if passed else days.previous_report_date(today)
+    return days.next_report_dates(days.today_local(utcnow()), 1)[0]
+
+
+def _past_report_dates(today, count=12):
+    """The last ``count`` reporting dates before today, newest first."""
+    found, on = [], today
+    while len(found) < count:
+        on = days.previous_report_date(on)
+        found.append(on)
+    return found
 
 
 @bp.get("/report")
@@ -376,6 +689,8 @@ def report():
         statuses=list(Status),
         subprograms=list(Subprogram),
         upcoming=days.next_report_dates(today, 4),
+        past=_past_report_dates(today),
+        totals=registry_report_totals(rows),
     )
 
 
@@ -390,6 +705,15 @@ def report_xlsx():
         mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="report-{on}.xlsx"'},
     )
+
+
+def registry_report_totals(rows):
+    """The report's totals line: each figure summed over the districts shown."""
+    names = ("projects", "events", "new", "people", "funding", "on_time", "late", "overdue")
+    totals = {name: sum(getattr(row, name) for row in rows) for name in names}
+    totals["by_status"] = {s: sum(row.by_status[s] for row in rows) for s in Status}
+    totals["by_subprogram"] = {s: sum(row.by_subprogram[s] for row in rows) for s in Subprogram}
+    return totals
 
 
 # --- background exports ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -37,6 +38,8 @@ class District(db.Model):
     )
     #: inactive districts (now in Ulytau region) keep their history but take nothing new
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: changed by the office on its page: ``flask seed`` then leaves it as the office set it
+    is_edited: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     def __repr__(self):
         return f"<District {self.code}>"

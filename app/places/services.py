@@ -13,12 +13,15 @@ DISTRICTS_FILE = Path(__file__).with_name("districts.json")
 
 
 def seed_districts(path=DISTRICTS_FILE):
-    """Create or update the districts of the data file; returns (added, updated)."""
+    """Create or update the districts of the data file; returns (added, updated). A
+    district the office edited on its page keeps what the office set."""
     rows = json.loads(Path(path).read_text(encoding="utf-8"))
     existing = {d.code: d for d in db.session.scalars(select(District))}
     added = updated = 0
     for row in rows:
         district = existing.get(row["code"])
+        if district is not None and district.is_edited:
+            continue
         if district is None:
             district = District(code=row["code"])
             db.session.add(district)

@@ -90,7 +90,8 @@ def report_xlsx(rows, since, on):
 
     def figures(row):
         return [row.projects, row.events, row.new, *[row.by_status[s] for s in Status],
-                *[row.by_subprogram[s] for s in Subprogram], row.people, row.funding]  # fmt: skip
+                *[row.by_subprogram[s] for s in Subprogram], row.people, row.funding,
+                row.on_time, row.late, row.overdue]  # fmt: skip
 
     totals = [sum(column) for column in zip(*map(figures, rows), strict=True)] if rows else []
     as_of, new_since = f"{on:%d.%m.%Y}", f"{since:%d.%m.%Y}"
@@ -104,6 +105,9 @@ def report_xlsx(rows, since, on):
             *[Column(subprogram.title, Type.integer) for subprogram in Subprogram],
             Column(_("People involved, persons"), Type.integer),
             Column(_("Funding needed, tenge"), Type.money),
+            Column(_("Answered on time"), Type.integer),
+            Column(_("Answered late"), Type.integer),
+            Column(_("Overdue"), Type.integer),
         ]
         heading = [
             _(

@@ -220,6 +220,10 @@ class Proposal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the answer is due by this date: working days of Kazakhstan after registration
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: the day (Asia/Almaty) it was first answered: accepted, rejected or merged
+    answered_on: Mapped[date | None] = mapped_column(Date)
 
     district = relationship("District")
     booking = relationship("Booking")

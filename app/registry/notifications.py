@@ -1,6 +1,7 @@
 """Mail to an initiator at each public change of their entry, in their language, from the
 outbox snapshot of that change."""
 
+from datetime import date
 from types import SimpleNamespace
 
 from flask import render_template
@@ -49,4 +50,26 @@ def proposal_update_sms(row):
             "Civil Initiatives Day: your proposal %(number)s — %(status)s.",
             number=facts["number"],
             status=Status(facts["status"]).title,
+        )
+
+
+@renderer("proposal_deadline")
+def proposal_deadline(row):
+    """To whoever answers an entry: its answer is due soon, or today."""
+    facts = row.payload
+    due_on = date.fromisoformat(facts["due_on"])
+    with mail_context(row.language):
+        link = public_url("registry.detail", number=facts["number"])
+        context = {"facts": facts, "due_on": due_on, "link": link}
+        subject = (
+            _("Answer due today: %(number)s", number=facts["number"])
+            if facts["moment"] == "due"
+            else _("Answer due on %(date)s: %(number)s", number=facts["number"],
+                   date=due_on.strftime("%d.%m.%Y"))
+        )  # fmt: skip
+        return compose(
+            to=row.recipient,
+            subject=subject,
+            text=render_template("email/proposal_deadline.txt", **context),
+            html=render_template("email/proposal_deadline.html", **context),
         )

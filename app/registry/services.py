@@ -20,12 +20,14 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from app.auth.models import Role
 from app.core import audit, channels
 from app.core.channels import Contact
+from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.days import services as days
 from app.extensions import db
 from app.places.models import District
 
+from . import deadlines
 from .models import (
     Initiator,
     Kind,
@@ -275,6 +277,7 @@ def create_proposal(draft, *, origin, now, booking=None, by=None):
     )
     for name in EDITABLE:
         setattr(proposal, name, getattr(draft, name))
+    proposal.due_on = deadlines.due_date(now)
     db.session.add(proposal)
     route_proposal(proposal, now=now, by=by)
     db.session.flush()
@@ -347,6 +350,7 @@ def change_status(proposal, to, *, now, reason=None, merged_into=None, by=None):
             raise RegistryError("validation", BAD_TARGET, field="merged_into", status=422)
     previous = proposal.status
     proposal.status = to
+    deadlines.record_answer(proposal, to, now)
     proposal.reason = reason if to == Status.rejected else proposal.reason
     proposal.merged_into = target
     comment = reason if to == Status.rejected else (target.number if target else reason)
@@ -376,7 +380,12 @@ SORTS = {
     "title": (Proposal.title, Proposal.id),
     "status": (Proposal.status, Proposal.id),
     "-funding": (Proposal.funding_amount.desc().nulls_last(), Proposal.id),
+    "due": (Proposal.due_on.asc().nulls_last(), Proposal.id),
 }
+
+
+#: the status filter's value for entries past their answer deadline
+OVERDUE = "overdue"
 
 
 @dataclass
@@ -455,6 +464,8 @@ def filtered(filters, scope=None):
         conditions.append(Proposal.kind == Kind(filters.kind))
     if filters.status in Status.__members__:
         conditions.append(Proposal.status == Status(filters.status))
+    elif filters.status == OVERDUE:
+        conditions.append(deadlines.overdue_condition(days.today_local(utcnow())))
     if filters.funding == "yes":
         conditions.append(Proposal.funding_amount > 0)
     elif filters.funding == "no":
@@ -527,6 +538,10 @@ class ReportRow:
     new: int = 0
     people: int = 0
     funding: Decimal = Decimal(0)
+    #: answers given by their due date, after it, and entries still open past it
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
 
 
 def _report_groups(base, start, end):
@@ -614,4 +629,12 @@ def district_report(on, *, scope=None, now=None):
         row.new += new
         row.people += people
         row.funding += funding
+    # Answer deadlines: as they stood at the end of that date (or today, if it is ahead).
+    today = days.today_local(now) if now is not None else on
+    then = min(on, today)
+    timeliness = deadlines.timeliness_counts(list(rows), then, end=then)
+    for district_id, (on_time, late, overdue) in timeliness.items():
+        if district_id in rows:
+            rows[district_id].on_time, rows[district_id].late = on_time, late
+            rows[district_id].overdue = overdue
     return list(rows.values()), start.astimezone(LOCAL_TZ).date(), on

@@ -29,7 +29,7 @@ from app.days import services as days
 from app.extensions import db
 from app.places.services import active_districts, district_by_code
 
-from . import exports, services
+from . import deadlines, exports, services
 from .forms import NoteForm, ProposalForm, StatusForm
 from .models import Initiator, Kind, Origin, Registry, SpecialProject, Status, Subprogram
 
@@ -45,7 +45,18 @@ def template_helpers():
         found = services.proposals_of_booking(booking)
         return [(proposal, services.status_token(proposal.id)) for proposal in found]
 
-    return {"attached_proposals": attached_proposals}
+    def is_overdue(proposal):
+        return deadlines.is_overdue(proposal, days.today_local(utcnow()))
+
+    def overdue_proposals(district_id=None, limit=20):
+        """Open entries past their answer deadline (of one district), oldest due first."""
+        return deadlines.overdue(days.today_local(utcnow()), district_id, limit=limit)
+
+    return {
+        "attached_proposals": attached_proposals,
+        "is_overdue": is_overdue,
+        "overdue_proposals": overdue_proposals,
+    }
 
 
 REGISTRY_STAFF = (Role.admin, Role.district)

@@ -1,7 +1,7 @@
 """the Day itself: desks, the call of each visitor, the waiting list, kiosk devices
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-28 09:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0015'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -92,3 +92,22 @@ def test_a_failed_mail_is_sent_again_from_the_home(client, world):
         db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "mail.retry").offset(1))
         is None
     )
+
+
+def test_on_a_day_the_home_shows_the_desk_counters(client, make_user, make_booking, app_ctx):
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+    from app.days import services as days
+    from app.extensions import db
+
+    now = utcnow()
+    today = days.new_day(days.today_local(now))
+    db.session.add(today)
+    db.session.commit()
+    make_booking(today.slots[-1], now=today.starts_at - timedelta(days=1))
+    sign_in(client, make_user("admin"))
+    page = client.get("/office/").get_data(as_text=True)
+    section = page.split('id="today-title"')[1].split("</section>")[0]
+    assert "<strong>1</strong>" in section  # booked
+    assert f"/reception/{today.date}" in section

@@ -212,3 +212,11 @@ def test_a_long_period_costs_as_many_queries_as_one_day(app, app_ctx, make_booki
     assert many == one == 5
     assert quota_queries <= 3
     assert sum(f.booked for f in figures) == 24
+
+
+def test_without_any_day_the_page_says_so_and_nothing_exports(client, make_user, app_ctx):
+    sign_in(client, make_user("admin"))
+    page = client.get("/office/stats")
+    assert page.status_code == 200
+    assert client.get("/office/stats.xlsx").status_code == 404
+    assert client.get("/office/stats/print").status_code == 404
