@@ -2,7 +2,8 @@
 ``flask dev fake-data --years 10`` (refused in production).
 
 A year at density 1 is what a busy office makes: twelve Days, each with 36–50 online
-bookings and walk-ins, one or two delegates of every district, visit notes; 3 000 registry
+bookings and walk-ins, one or two delegates of every district, visit notes and each arrived
+visitor's way through the desks; 3 000 registry
 entries with their history; 20 000 audit entries; 10 000 delivered mails. Rows go in by bulk
 insert (SQLAlchemy Core), so ten years take seconds on SQLite and under a minute on
 PostgreSQL. ``offset_years`` fills an earlier stretch beside what is there (the test fills
@@ -37,6 +38,7 @@ from app.days.models import Day, Slot
 from app.extensions import db
 from app.office.privacy import months_before
 from app.places.models import District
+from app.queue.models import Visit, VisitStatus
 from app.reception.models import VisitNote
 from app.registry.models import (
     Initiator,
@@ -283,6 +285,7 @@ def _fill_days(rng, filled, start, end, districts, staff, density):
         bookings += rows
     _bulk(Booking, bookings)
     _bulk(VisitNote, notes)
+    _bulk(Visit, [_visit(rng, row, staff) for row in bookings if row["checked_in_at"]])
     ids = [day.id for day in made]
     for chunk in range(0, len(ids), 500):
         some = ids[chunk : chunk + 500]
@@ -302,6 +305,16 @@ def _fill_days(rng, filled, start, end, districts, staff, density):
     filled.days, filled.bookings, filled.notes = len(made), len(bookings), len(notes)
     filled.booking_ids = [row["id"] for row in bookings]
     filled.booking_codes = [row["code"] for row in bookings]
+
+
+def _visit(rng, booking, staff):
+    """The way through the desks of a visitor who arrived: called, served, done."""
+    called = booking["checked_in_at"] + timedelta(minutes=rng.randint(1, 30))
+    serving = called + timedelta(minutes=1)
+    return {"booking_id": booking["id"], "day_id": booking["day_id"], "desk": rng.randint(1, 2),
+            "status": VisitStatus.done, "first_called_at": called, "called_at": called,
+            "serving_at": serving, "done_at": serving + timedelta(minutes=rng.randint(4, 25)),
+            "skips": 0, "skipped_at": None, "called_by_id": rng.choice(staff)}  # fmt: skip
 
 
 def _booking(rng, day, slot, source, category, status, code, phone, district):
@@ -405,6 +418,11 @@ def proposal_rows(rng, count, districts, start, end):
             "status": status,
             "reason": "Не соответствует целям программы." if status == Status.rejected else None,
             "responsible": rng.choice(SURNAMES) if rng.random() < 0.5 else None,
+            # about 15 working days; answered when accepted, rejected or merged
+            "due_on": (created + timedelta(days=21)).astimezone(LOCAL_TZ).date(),
+            "answered_on": (created + timedelta(days=rng.randint(2, 30))).astimezone(
+                LOCAL_TZ).date() if status not in (Status.submitted, Status.under_review)
+            else None,
             "created_at": created,
             "updated_at": created,
         })  # fmt: skip
