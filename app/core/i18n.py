@@ -110,4 +110,5 @@ def init_app(app):
         local_time=local_time,
         to_local=to_local,
         tenge=tenge,
+        phone=format_phone,
     )

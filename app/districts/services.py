@@ -58,6 +58,9 @@ class Quota:
     registered: int
     attended: int
     status: QuotaStatus | None  # None for a cancelled Day
+    #: below the minimum, but the Day is still more than QUOTA_WARNING_DAYS away: pages say
+    #: "not registered yet" rather than a red "below quota" (the API keeps ``below``)
+    early: bool = False
 
 
 def quota_status(*, delegate_min, registered, attended, day_over):
@@ -130,6 +133,16 @@ def _day_over(day, now):
     return now >= day.ends_at
 
 
+#: "below quota" is shown from this many days before a Day (the reminders start then too)
+QUOTA_WARNING_DAYS = 7
+
+
+def _early(day, now, status):
+    """Below, but too far ahead for a warning: registration has only just begun."""
+    today = now.astimezone(LOCAL_TZ).date()
+    return status == QuotaStatus.below and (day.date - today).days > QUOTA_WARNING_DAYS
+
+
 def day_quotas(day, *, now, districts=None):
     """Every active district's standing for a Day (or the given districts)."""
     districts = districts if districts is not None else active_districts()
@@ -147,7 +160,9 @@ def day_quotas(day, *, now, districts=None):
                 delegate_min=minimum, registered=registered, attended=attended, day_over=over
             )
         )
-        result.append(Quota(district, minimum, target, registered, attended, status))
+        result.append(
+            Quota(district, minimum, target, registered, attended, status, _early(day, now, status))
+        )
     return result
 
 
@@ -183,7 +198,9 @@ def quota_matrix(days, *, now):
                 delegate_min=minimum, registered=registered, attended=attended,
                 day_over=_day_over(day, now),
             )  # fmt: skip
-            row[day.id] = Quota(district, minimum, target, registered, attended, status)
+            row[day.id] = Quota(
+                district, minimum, target, registered, attended, status, _early(day, now, status)
+            )
         matrix[district.id] = row
     return districts, matrix
 
