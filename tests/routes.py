@@ -16,6 +16,7 @@ ACCESS = {
     "static": PUBLIC,
     "days.index": PUBLIC,
     "days.calendar_feed": PUBLIC,
+    "days.manifest": PUBLIC,
     "office.days_list": ADMIN,
     "office.edit_day": ADMIN,
     "bookings.day": PUBLIC,
