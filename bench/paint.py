@@ -1,8 +1,8 @@
 """How fast each page paints its largest content on a slow phone: Chromium at 360 × 780 with
 its CPU throttled ×4 (Playwright + the DevTools protocol), on seeded data.
 
-    .venv/bin/python bench/pages.py            # temporary SQLite file, --runs 3
-    .venv/bin/python bench/pages.py --database postgresql://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/paint.py            # temporary SQLite file, --runs 3
+    .venv/bin/python bench/paint.py --database postgresql://postgres@127.0.0.1:5432/postgres
 
 Seeds a fresh database as `make db` does (districts, the next 12 Days), adds a busy Day
 (30 bookings, 10 arrived, walk-ins, delegates, registry entries) and one user per role,
@@ -130,7 +130,7 @@ def main():
 
             db.engine.dispose()
         port = free_port()
-        log = tempfile.NamedTemporaryFile("w+", prefix="civic-bench-pages-", suffix=".log")  # noqa: SIM115
+        log = tempfile.NamedTemporaryFile("w+", prefix="civic-bench-paint-", suffix=".log")  # noqa: SIM115
         # gunicorn as in production, in processes of its own: the browser's process and the
         # server's do not share an interpreter
         server = start_gunicorn(url, port, 2, 4, log)
