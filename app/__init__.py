@@ -55,12 +55,16 @@ def create_app(config=None):
             return None
         return user
 
+    from .api import queue as _api_queue  # noqa: F401  (its routes join the API blueprint)
     from .api import views as api_views
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .days.views import bp as days_bp
     from .districts.views import bp as districts_bp
     from .office.views import bp as office_bp
+    from .queue.display import bp as display_bp
+    from .queue.views import bp as queue_bp
+    from .queue.waitlist_views import bp as waitlist_bp
     from .reception.views import bp as reception_bp
     from .registry.views import bp as registry_bp
 
@@ -72,6 +76,9 @@ def create_app(config=None):
         districts_bp,
         registry_bp,
         office_bp,
+        queue_bp,
+        display_bp,
+        waitlist_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -82,6 +89,7 @@ def create_app(config=None):
     from .bookings.cli import reminders_cli
     from .core.cli import outbox_cli
     from .days.cli import days_cli
+    from .dev.cli import dev_cli
     from .districts.cli import quotas_cli
     from .office.cli import privacy_cli
     from .places.cli import seed
@@ -93,6 +101,7 @@ def create_app(config=None):
     app.cli.add_command(users_cli)
     app.cli.add_command(quotas_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(dev_cli)
 
     _import_models()
     return app
@@ -110,6 +119,9 @@ def _import_models():
     from .districts import models as _districts  # noqa: F401
     from .districts import notifications as _district_mail  # noqa: F401
     from .places import models as _places  # noqa: F401
+    from .queue import models as _queue  # noqa: F401
+    from .queue import notifications as _queue_mail  # noqa: F401
+    from .queue import waitlist as _waitlist  # noqa: F401  (fills freed seats)
     from .reception import models as _reception  # noqa: F401
     from .registry import models as _registry  # noqa: F401
     from .registry import notifications as _registry_mail  # noqa: F401

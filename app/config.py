@@ -70,6 +70,16 @@ def _retention_months():
     return months
 
 
+def _sms_backend():
+    backend = os.environ.get("SMS_BACKEND", "log")
+    if backend == "smsc" and not os.environ.get("SMS_PASSWORD"):
+        raise RuntimeError(
+            "SMS_BACKEND=smsc needs SMS_PASSWORD: the SMSC.kz account's password (with "
+            "SMS_LOGIN) or its API key (SMS_LOGIN empty)"
+        )
+    return backend
+
+
 def from_environment(instance_path):
     """The settings of DESIGN.md §6, with laptop defaults."""
     production = os.environ.get("APP_ENV", "development") == "production"
@@ -103,6 +113,17 @@ def from_environment(instance_path):
         #: how long the audit log and delivered mail are kept (flask privacy purge prunes)
         "AUDIT_RETENTION_YEARS": int(os.environ.get("AUDIT_RETENTION_YEARS", "5")),
         "OUTBOX_RETENTION_DAYS": int(os.environ.get("OUTBOX_RETENTION_DAYS", "90")),
+        #: SMS (DESIGN §7): "log" writes them to the log, "smsc" sends through SMSC.kz
+        "SMS_ENABLED": _bool("SMS_ENABLED", True),
+        "SMS_BACKEND": _sms_backend(),
+        "SMS_LOGIN": os.environ.get("SMS_LOGIN", ""),
+        "SMS_PASSWORD": os.environ.get("SMS_PASSWORD", ""),
+        "SMS_SENDER": os.environ.get("SMS_SENDER", ""),
+        "SMS_API_URL": os.environ.get("SMS_API_URL", "https://smsc.kz/sys/send.php"),
+        "SMS_TIMEOUT": float(os.environ.get("SMS_TIMEOUT", "10")),
+        "SMS_DAILY_LIMIT": int(os.environ.get("SMS_DAILY_LIMIT", "500")),
+        #: text numbers outside Kazakhstan's mobile range (+7 7xx) too
+        "SMS_ALLOW_FOREIGN": _bool("SMS_ALLOW_FOREIGN", False),
         #: reverse proxies in front of the app (nginx: 1); 0 ignores X-Forwarded-For
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": production,

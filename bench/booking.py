@@ -14,6 +14,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -49,7 +51,7 @@ def free_port():
 def create_days(url, days, capacity):
     """Days on today+1 … today+days (Asia/Almaty), every slot with ``capacity`` seats.
 
-    Returns the ids of their slots (all within the booking window)."""
+    Returns {slot id: the Day's date} of their slots (all within the booking window)."""
     from app.core.db import utcnow
     from app.days.services import new_day, today_local
     from app.extensions import db
@@ -62,7 +64,7 @@ def create_days(url, days, capacity):
         ]
         db.session.add_all(created)
         db.session.commit()
-        slot_ids = [slot.id for day in created for slot in day.slots]
+        slot_ids = {slot.id: day.date.isoformat() for day in created for slot in day.slots}
         db.engine.dispose()
     return slot_ids
 
@@ -133,26 +135,59 @@ def booking_body(number, slot_id):
     }
 
 
-def fire(port, total, concurrency, slot_ids, seed, *, first_number=0):
-    """``total`` POST /api/bookings from ``concurrency`` threads; per-request results."""
+def form_body(number, slot_id, token):
+    """The Day page's form as a browser posts it (CSRF token of the client's session)."""
+    fields = {**booking_body(number, slot_id), "consent": "y", "csrf_token": token,
+              "website": ""}  # fmt: skip
+    return urllib.parse.urlencode(fields)
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def open_form(conn, day):
+    """GET the Day page once: (session cookie, CSRF token) for this client's POSTs."""
+    conn.request("GET", f"/days/{day}")
+    response = conn.getresponse()
+    page = response.read().decode()
+    cookie = "; ".join(
+        value.split(";", 1)[0] for name, value in response.getheaders() if name == "Set-Cookie"
+    )
+    match = CSRF.search(page)
+    return cookie, match.group(1) if match else ""
+
+
+def fire(port, total, concurrency, slots, seed, *, first_number=0, form=False):
+    """``total`` bookings from ``concurrency`` threads — ``POST /api/bookings`` (JSON), or
+    with ``form`` the Day page's form (``POST /days/<date>``, each client having fetched the
+    page once for its session and CSRF token before the clock starts); per-request results
+    (status, error code, seconds)."""
     rng = random.Random(seed)  # noqa: S311 (load generator, not secrets)
     next_number = iter(range(first_number, first_number + total))
     lock = threading.Lock()
-    open_slots = list(slot_ids)
+    open_slots = list(slots)
     results = []  # (status, error code, seconds)
+    ready = threading.Barrier(concurrency + 1)
 
     def worker():
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        cookie, token = open_form(conn, next(iter(slots.values()))) if form else ("", "")
+        ready.wait()
         while True:
             with lock:
                 number = next(next_number, None)
                 if number is None or not open_slots:
                     break
                 slot_id = rng.choice(open_slots)
-            body = json.dumps(booking_body(number, slot_id))
+            if form:
+                path, body = f"/days/{slots[slot_id]}", form_body(number, slot_id, token)
+                headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+            else:
+                path, body = "/api/bookings", json.dumps(booking_body(number, slot_id))
+                headers = {"Content-Type": "application/json"}
             started = time.perf_counter()
             try:
-                conn.request("POST", "/api/bookings", body, {"Content-Type": "application/json"})
+                conn.request("POST", path, body, headers)
                 response = conn.getresponse()
                 payload = response.read()
                 status = response.status
@@ -162,9 +197,9 @@ def fire(port, total, concurrency, slot_ids, seed, *, first_number=0):
                 status, payload = type(exc).__name__, b"{}"
             elapsed = time.perf_counter() - started
             code = ""
-            if status != 201:
+            if status not in (201, 302, 303):
                 with_error = json.loads(payload or b"{}") if payload[:1] == b"{" else {}
-                code = with_error.get("error", "")
+                code = with_error.get("error", "") or ("form error" if form else "")
                 if code == "slot_full":
                     with lock:
                         if slot_id in open_slots:
@@ -174,9 +209,10 @@ def fire(port, total, concurrency, slot_ids, seed, *, first_number=0):
         conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
+    ready.wait()
+    started = time.perf_counter()
     for thread in threads:
         thread.join()
     return results, time.perf_counter() - started
@@ -238,7 +274,7 @@ def burst(url, args, slot_ids, *, app, first_number, seed):
     try:
         client_cpu, server_cpu = time.process_time(), workers_cpu(server.pid)
         results, wall = fire(port, args.requests, args.concurrency, slot_ids, seed,
-                             first_number=first_number)  # fmt: skip
+                             first_number=first_number, form=args.form)  # fmt: skip
         client_cpu = time.process_time() - client_cpu
         server_cpu = workers_cpu(server.pid) - server_cpu
     finally:
@@ -262,7 +298,8 @@ def report(name, results, wall, client_cpu, server_cpu):
         f"(client {client_cpu:.1f} s)   "
         + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
     )
-    return len(results) / wall, statuses.get("201", 0)
+    created = sum(count for status, count in statuses.items() if status in ("201", "302", "303"))
+    return len(results) / wall, created
 
 
 def main():
@@ -280,6 +317,11 @@ def main():
         "--runs", type=int, default=3, help="alternating bursts: the floor, then the app"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--form",
+        action="store_true",
+        help="book through the Day page's HTML form (POST /days/<date>) instead of the API",
+    )
     args = parser.parse_args()
 
     with fresh_database(args.database) as url:
@@ -319,7 +361,8 @@ def main():
             print(f"  ratio  {our_rate / floor_rate:.2f}× the floor")
         ratios.sort()
         print(
-            f"\nPOST /api/bookings: {ratios[len(ratios) // 2]:.2f}× the floor (median of "
+            f"\n{'the form POST /days/<date>' if args.form else 'POST /api/bookings'}: "
+            f"{ratios[len(ratios) // 2]:.2f}× the floor (median of "
             f"{len(ratios)} runs; each: " + ", ".join(f"{r:.2f}" for r in ratios) + ")"
         )
 
@@ -327,7 +370,7 @@ def main():
         consistent = booked == created_total == active and over == 0
         print(
             f"database check   sum(slots.booked) = {booked}, active bookings = {active}, "
-            f"201 answers = {created_total}, slots over capacity = {over} -> "
+            f"bookings answered = {created_total}, slots over capacity = {over} -> "
             + ("OK" if consistent else "MISMATCH")
         )
 

@@ -1,11 +1,12 @@
-"""The floor: a bare Flask + Flask-SQLAlchemy app whose one route takes the same JSON body
-as POST /api/bookings and does one INSERT. bench/booking.py runs the same burst against it
-and against the real app in the same run, and prints the ratio."""
+"""The floor: a bare Flask + Flask-SQLAlchemy app whose routes take the same JSON body as
+POST /api/bookings (or the same form as the Day page, answering with a redirect) and do one
+INSERT. bench/booking.py runs the same burst against it and against the real app in the same
+run, and prints the ratio."""
 
 import os
 from datetime import UTC, datetime
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, redirect, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, String, create_engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -55,6 +56,24 @@ def book():
     db.session.add(row)
     db.session.commit()
     return jsonify(id=row.id), 201
+
+
+@app.get("/days/<on>")
+def day_page(on):
+    return "<form method=post><input name=csrf_token value=x></form>"
+
+
+@app.post("/days/<on>")
+def book_by_form(on):
+    row = FloorBooking(
+        slot_id=int(request.form["slot_id"]),
+        full_name=request.form["full_name"],
+        phone=request.form["phone"],
+        created_at=datetime.now(UTC),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return redirect(f"/bookings/{row.id}")
 
 
 def create_table_at(url):

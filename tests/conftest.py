@@ -17,6 +17,9 @@ from app.extensions import db
 from app.places import services as places
 from app.places.services import seed_districts
 
+#: fixtures of the fake SMS provider (fake_smsc)
+pytest_plugins = ["tests.fake_smsc"]
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run sets this: a PostgreSQL or browser test that cannot run fails instead of skipping.
 STRICT = os.environ.get("STRICT_TEST_BACKENDS") == "1"
@@ -26,8 +29,12 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "MAIL_SUPPRESS_SEND": True,
+    # SMS tests switch it on (monkeypatch.setitem); elsewhere only mail is queued.
+    "SMS_ENABLED": False,
     "PUBLIC_BASE_URL": "http://testserver",
     "SERVER_NAME": None,
+    # the hall screen's event stream ends at once (tests that read it set their own)
+    "DISPLAY_STREAM_SECONDS": 0,
 }
 
 
@@ -410,6 +417,8 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     from decimal import Decimal
 
     from app.bookings.models import Category, DelegateRole, Topic
+    from app.bookings.services import hash_token as bookings_hash
+    from app.bookings.services import manage_token as manage_token_of
     from app.core import jobs
     from app.core.db import utcnow
     from app.districts import services as districts
@@ -452,8 +461,23 @@ def world(app_ctx, make_user, make_booking, make_proposal):
     job = jobs.submit("registry_csv", {"filters": {}}, total=1, by=users["district"], now=now)
     job.status, job.filename, job.content_type = jobs.JobStatus.done, "registry.csv", "text/csv"
     job.content, job.until = b"x\r\n", now + jobs.KEPT
+    _fail_one_mail(booking)
+    db.session.commit()
+    from app.queue.models import WaitlistEntry
+
+    waiting = WaitlistEntry(code="WAYT47", token_hash=bookings_hash(manage_token_of("WAYT47")),
+                            day_id=day.id, full_name="Дана Ким", category=Category.citizen,
+                            phone="+77015550999", topic=Topic.progress, language="ru")  # fmt: skip
+    db.session.add(waiting)
+    # An SMS the provider refused: the desk and /office/messages list it.
+    from app.core.outbox import OutboxMessage, OutboxStatus
+
+    db.session.add(OutboxMessage(kind="booking_confirmed", channel="sms", recipient=arrived.phone,
+                                 thread=f"booking:{arrived.code}", status=OutboxStatus.failed,
+                                 last_error="SMSC error 7: invalid phone number"))  # fmt: skip
     db.session.commit()
     return {
+        "waitlist": waiting,
         "day": day,
         "booking": booking,
         "arrived": arrived,
@@ -464,3 +488,17 @@ def world(app_ctx, make_user, make_booking, make_proposal):
         "attached": attached,
         "job": job,
     }
+
+
+def _fail_one_mail(booking):
+    """The booking's confirmation marked as failed (the office home lists it)."""
+    from sqlalchemy import select
+
+    from app.core.outbox import OutboxMessage, OutboxStatus
+
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.thread == f"booking:{booking.code}")
+    ).first()
+    if message is not None:
+        message.status, message.attempts = OutboxStatus.failed, 12
+        message.last_error = "550 mailbox unavailable"

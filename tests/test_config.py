@@ -111,3 +111,13 @@ def test_the_proxy_setting(monkeypatch, tmp_path):
         .get_data(as_text=True)
         == "127.0.0.1 http"
     )
+
+
+def test_the_smsc_backend_needs_its_password(monkeypatch, tmp_path):
+    monkeypatch.setenv("SMS_BACKEND", "smsc")
+    monkeypatch.delenv("SMS_PASSWORD", raising=False)
+    with pytest.raises(RuntimeError, match="SMS_PASSWORD"):
+        config.from_environment(str(tmp_path))
+    monkeypatch.setenv("SMS_PASSWORD", "api-key")
+    settings = config.from_environment(str(tmp_path))
+    assert settings["SMS_BACKEND"] == "smsc" and settings["SMS_DAILY_LIMIT"] == 500

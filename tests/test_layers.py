@@ -1,7 +1,7 @@
 """The layers of DESIGN.md §4 point one way, lowest first:
 
     core ← places ← auth ← days ← bookings ← {reception, districts} ← queue ← registry
-         ← {office, api}
+         ← {office, api} ← dev
 
 A package imports only from packages to its left (never from a sibling on its own level):
 every ``import`` and ``from … import`` under app/ — at module level and inside functions —
@@ -25,6 +25,7 @@ LAYERS = [
     {"queue"},
     {"registry"},
     {"office", "api"},
+    {"dev"},
 ]
 LEVEL = {package: level for level, packages in enumerate(LAYERS) for package in packages}
 APP = Path(__file__).resolve().parents[1] / "app"

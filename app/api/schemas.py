@@ -14,6 +14,7 @@ from app.core import params
 from app.core.i18n import LOCAL_TZ
 from app.core.text import clean_name
 from app.districts.services import QuotaStatus
+from app.registry import stats
 from app.registry.models import (
     Initiator,
     Kind,
@@ -514,3 +515,52 @@ class StatusBody(Body):
 class TransitionRefused(Schema):
     error = fields.String(required=True, validate=validate.Equal("transition"))
     allowed = fields.List(fields.String(validate=validate.OneOf(values(Status))))
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+FROM_AFTER_TO = _l("The start of the period is after its end.")
+PERIOD_TOO_LONG = _l("A period of at most %(years)d years.")
+
+
+class StatsQuery(Body):
+    from_ = Day(
+        data_key="from", load_default=None, metadata={"description": "default: a year before `to`"}
+    )
+    to = Day(load_default=None, metadata={"description": "default: today"})
+
+    @validates_schema
+    def a_period_that_makes_sense(self, data, **kwargs):
+        since, until = data.get("from_"), data.get("to")
+        if since and until and since > until:
+            raise ValidationError(str(FROM_AFTER_TO), "from")
+        if since and until and stats.period_too_long(since, until):
+            raise ValidationError(str(PERIOD_TOO_LONG % {"years": stats.MAX_YEARS}), "to")
+
+
+class StatsFigures(Schema):
+    booked = fields.Integer(required=True)
+    arrived = fields.Integer(required=True)
+    no_show = fields.Integer(required=True)
+    walk_ins = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    by_category = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_topic = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    by_district = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": 'district code → visitors; "none" for no district'},
+    )
+    proposals = fields.Integer(
+        required=True, metadata={"description": "registry entries raised at the Day's visits"}
+    )
+
+
+class DayStats(StatsFigures):
+    date = fields.Date(required=True)
+
+
+class StatsAnswer(Schema):
+    days = fields.List(fields.Nested(DayStats), required=True)
+    totals = fields.Nested(StatsFigures, required=True)

@@ -32,6 +32,7 @@ from app.places import services as places
 from app.reception import services as desk
 from app.registry import exports as registry_exports
 from app.registry import services as registry
+from app.registry import stats
 from app.registry.models import Initiator, Kind, Scale, SpecialProject, Subprogram
 from app.registry.models import Origin as RegistryOrigin
 
@@ -322,6 +323,31 @@ def create_checkin(body):
 def day_attendance(date):
     """A Day's counters: booked, checked in, walk-ins, no-shows."""
     return desk.attendance(_day_or_404(date))
+
+
+@bp.get("/stats")
+@api_roles(Role.admin)
+@bp.doc(security=BEARER)
+@bp.arguments(s.StatsQuery(), location="query", as_kwargs=True)
+@bp.response(200, s.StatsAnswer)
+@bp.alt_response(401, schema=s.Error, description="unauthorized")
+@bp.alt_response(403, schema=s.Error, description="forbidden")
+@bp.alt_response(
+    422, schema=s.ValidationAnswer, description="validation: `from` after `to`, or over 5 years"
+)
+def get_stats(from_, to):
+    """Each Day of a period (default: the year to today) and the totals: bookings,
+    arrivals, no-shows, walk-ins, cancellations, visitors by category, topic and district,
+    proposals raised at the Day; the same counts as the desk, the quotas and the registry."""
+    until = to or days.today_local(utcnow())
+    since = from_ or stats.years_after(until, -1)
+    if since > until:  # only one end was given
+        return json_error(422, "validation", fields={"from": [str(s.FROM_AFTER_TO)]})
+    figures = stats.day_figures(stats.days_between(since, until))
+    return {
+        "days": [stats.as_json(one) for one in figures],
+        "totals": stats.as_json(stats.totals_of(figures)),
+    }
 
 
 # --- staff: districts ------------------------------------------------------------------------

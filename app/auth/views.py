@@ -76,8 +76,12 @@ def _remember_device(response, signed_in):
 
 
 def home_for(user):
+    """Where each role lands: admins on the office home, coordinators on their district,
+    reception on today's desk."""
     if user.role == Role.district:
         return url_for("districts.home")
+    if user.role == Role.admin:
+        return url_for("office.home")
     return url_for("reception.today")
 
 

@@ -54,6 +54,8 @@ class BookingFacts:
     note: str | None = None
     #: the time before a move
     previous: Moment | None = None
+    #: generation of the SMS short link at this change (a revoked link is not sent)
+    link_version: int = 0
 
     @classmethod
     def of(cls, booking, *, slot, day, previous=None):
@@ -71,6 +73,7 @@ class BookingFacts:
             token_hash=booking.token_hash,
             note=day.note,
             previous=previous,
+            link_version=booking.sms_link_version or 0,
         )
 
     def as_json(self):
@@ -86,6 +89,7 @@ class BookingFacts:
             "token_hash": self.token_hash,
             "note": self.note,
             "previous": self.previous.as_json() if self.previous else None,
+            "link_version": self.link_version,
         }
 
     @classmethod

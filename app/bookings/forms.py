@@ -143,6 +143,12 @@ class CancelForm(Form):
     token = HiddenField()
 
 
+class SmsForm(Form):
+    token = HiddenField()
+    #: "on": SMS again, "off": no more SMS
+    sms = HiddenField()
+
+
 class MoveForm(Form):
     token = HiddenField()
     slot_id = ChoiceField(_l("New time"), coerce=int, message=_l("Choose a time."))

@@ -184,6 +184,10 @@ class Booking(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: set once when the day-before reminder is queued; never queued twice
     reminder_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the visitor asked for no more SMS (on the manage page); None: SMS allowed
+    sms_opt_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: generation of the SMS short link: raised to revoke SMS links (mail links stay)
+    sms_link_version: Mapped[int] = mapped_column(default=0, server_default="0")
     #: arrival at the desk, and who recorded it
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -197,6 +201,11 @@ class Booking(db.Model):
     @property
     def is_active(self):
         return self.status != BookingStatus.cancelled
+
+    @property
+    def sms_allowed(self):
+        """The booking consent covers SMS, until the visitor opts out."""
+        return self.consent_version is not None and self.sms_opt_out_at is None
 
     @property
     def holds_seat(self):

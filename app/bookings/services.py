@@ -17,13 +17,14 @@ import segno
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.session import make_transient_to_detached
 
-from app.core import outbox
+from app.core import channels, outbox
+from app.core.channels import Contact
 from app.core.db import Retry, execute_now, violated_constraint
 from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
@@ -38,7 +39,8 @@ from .models import Booking, BookingStatus, Category, DelegateRole, Source, Topi
 #: unambiguous: no 0/O/Q, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V
 CODE_ALPHABET = "ACDEFHJKMNPRTWXY3479"
 CODE_LENGTH = 6
-PRIVACY_VERSION = "2026-11"
+#: the notice the booking consent refers to; "-sms": it covers SMS about the booking
+PRIVACY_VERSION = "2026-11-sms"
 
 
 class BookingError(DomainError):
@@ -157,6 +159,60 @@ def booking_for_token(code, token):
         # Compare anyway so a wrong code and a wrong token take the same time.
         hmac.compare_digest(hash_token("x"), hash_token(token or ""))
         return None
+    return booking
+
+
+#: characters of the SMS short link's token (from CODE_ALPHABET: about 43 bits, easy to type)
+SMS_TOKEN_LENGTH = 10
+
+
+def sms_token(code, version):
+    """The secret of the SMS short link ``/m/<code>/<token>``: an HMAC of the code and the
+    link's generation under SECRET_KEY, written in the code's alphabet. Apart from the
+    manage token, so raising ``sms_link_version`` revokes SMS links and leaves mail links."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"sms-link:{code}:{version}".encode(), hashlib.sha256).digest()
+    number, chars = int.from_bytes(digest, "big"), []
+    for _ in range(SMS_TOKEN_LENGTH):
+        number, index = divmod(number, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[index])
+    return "".join(chars)
+
+
+def booking_for_sms_token(code, token):
+    """The booking whose current SMS link this is; None otherwise (never says which part
+    was wrong)."""
+    code = clean_code(code)
+    token = "".join(ch for ch in (token or "").upper() if ch.isalnum())[:40]
+    booking = db.session.scalar(select(Booking).where(Booking.code == code)) if code else None
+    expected = sms_token(code or "-", booking.sms_link_version if booking else 0)
+    if not hmac.compare_digest(expected, token) or booking is None:
+        return None
+    return booking
+
+
+def revoke_sms_links(booking):
+    """Every SMS link of this booking stops working; its mail links keep working."""
+    booking.sms_link_version = (booking.sms_link_version or 0) + 1
+
+
+def set_sms(booking, wanted, *, now):
+    """The visitor's choice on the manage page: no more SMS (what is queued and unsent is
+    dropped), or SMS again (the booking consent covers them)."""
+    if wanted:
+        booking.sms_opt_out_at = None
+        return booking
+    if booking.sms_opt_out_at is None:
+        booking.sms_opt_out_at = now
+    db.session.execute(
+        delete(outbox.OutboxMessage)
+        .where(
+            outbox.OutboxMessage.thread == f"booking:{booking.code}",
+            outbox.OutboxMessage.channel == outbox.Channel.sms,
+            outbox.OutboxMessage.status == outbox.OutboxStatus.pending,
+        )
+        .execution_options(synchronize_session=False)
+    )
     return booking
 
 
@@ -326,13 +382,26 @@ def take_open_seat(slot_id, now, *, phone=None, email=None):
     return OpenSeat(*fields, day=SeatDay(taken.day_id, day_date, day_note))
 
 
+#: called with (day_id, now) when a seat of a slot that was full frees (a cancel, a move):
+#: the waiting list, a layer above, registers here and fills it at once
+SEAT_FREED = []
+
+
 def release_seat(slot_id):
-    db.session.execute(
+    """Give a seat back; True when the slot was full (someone may be waiting for it)."""
+    freed = db.session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.booked > 0)
         .values(booked=Slot.booked - 1)
+        .returning(Slot.booked, Slot.capacity)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
+    return freed is not None and freed.booked == freed.capacity - 1
+
+
+def seat_freed(day_id, now):
+    for listener in SEAT_FREED:
+        listener(day_id, now)
 
 
 def find_duplicate(day_id, phone, email, *, exclude_id=None):
@@ -376,16 +445,22 @@ def _insert_new(values):
 # --- the actions ---------------------------------------------------------------------
 
 
+def contact_of(booking):
+    return Contact(email=booking.email, phone=booking.phone, sms_allowed=booking.sms_allowed)
+
+
 def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
-    """Queue the mail that tells this change, with its facts as they are at this moment
-    (the outbox keeps them: a later change never rewrites what this mail says). Mail for
-    one booking goes out in the order of its changes."""
-    if not booking.email:
-        return None
+    """Queue the messages that tell this change — mail, SMS, as the visitor can be reached
+    (``channels.tell`` decides) — with its facts as they are at this moment (the outbox
+    keeps them: a later change never rewrites what a message says). Messages for one
+    booking go out in the order of its changes, channel by channel. Returns how many."""
+    contact = contact_of(booking)
+    if not (contact.email or contact.phone):
+        return 0
     facts = BookingFacts.of(booking, slot=slot, day=day, previous=previous)
-    return outbox.enqueue(
+    return channels.tell(
         kind,
-        booking.email,
+        contact,
         language=booking.language,
         dedupe_key=dedupe_key,
         thread=f"booking:{booking.code}",
@@ -393,13 +468,19 @@ def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
     )
 
 
-def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=None):
+def create_booking(
+    day, visitor, *, now, slot=None, source=Source.online, by=None, code=None,
+    tell="booking_confirmed",
+):  # fmt: skip
     """The one way a booking comes to be; the sources differ only in what follows:
 
     - ``online``: a seat in a slot of an open Day, within the booking window;
     - ``district`` (a delegate): a seat in the slot if one is given, else the Day outside
       the slots (the district's own rules are checked by the caller);
     - ``walk_in``: at the desk, no seat, checked in at once, no manage link.
+
+    ``code``: the code to keep (a waiting-list entry becoming the booking keeps its code and
+    so its manage link); ``tell``: the kind of mail that confirms it.
 
     Returns the booking with ``manage_token`` set (shown once); online, ``booking.seat``
     is the seat taken (an ``OpenSeat``). Statements online: the seat's UPDATE (which also
@@ -418,7 +499,7 @@ def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=Non
         slot, day = seat, seat.day
     elif slot is not None and not walk_in:
         take_seat(slot)
-    code = new_code()
+    code = code or new_code()
     # Nobody holds a manage link for a walk-in: a random hash that no token matches.
     token = secrets.token_urlsafe(24) if walk_in else manage_token(code)
     booking = _insert_new(
@@ -449,14 +530,16 @@ def create_booking(day, visitor, *, now, slot=None, source=Source.online, by=Non
             "updated_at": now,
             "cancelled_at": None,
             "reminder_queued_at": None,
+            "sms_opt_out_at": None,
+            "sms_link_version": 0,
             "checked_in_at": now if walk_in else None,
             "checked_in_by_id": getattr(by, "id", None) if walk_in else None,
         }
     )
     booking.manage_token = None if walk_in else token
     booking.seat = slot if source == Source.online else None
-    if not walk_in:
-        notify("booking_confirmed", booking, slot=slot, day=day)
+    if not walk_in and tell:
+        notify(tell, booking, slot=slot, day=day)
     return booking
 
 
@@ -476,13 +559,14 @@ def cancel_booking(booking, *, now, by=None, tell="booking_cancelled", while_ope
         while_open and booking.slot is not None and now >= booking.slot.starts_at
     ):
         raise BookingError("closed", NOT_CANCELLABLE)
-    if booking.holds_seat:
-        release_seat(booking.slot_id)
+    freed = booking.holds_seat and release_seat(booking.slot_id)
     booking.status = BookingStatus.cancelled
     booking.cancelled_at = now
     booking.sequence += 1
     if tell:
         notify(tell, booking, slot=booking.slot, day=booking.day)
+    if freed:
+        seat_freed(booking.day_id, now)
     return booking
 
 
@@ -499,8 +583,7 @@ def move_booking(booking, new_slot, *, now):
     old_slot, old_day = booking.slot, booking.day
     before = old_slot or old_day
     previous = Moment(old_day.date, before.starts_at, before.ends_at)
-    if booking.holds_seat:
-        release_seat(old_slot.id)
+    freed = booking.holds_seat and release_seat(old_slot.id)
     booking.slot = new_slot
     booking.day_id = new_slot.day_id
     booking.day = new_slot.day
@@ -512,6 +595,8 @@ def move_booking(booking, new_slot, *, now):
         # Another booking of that Day has this phone or e-mail.
         raise BookingError("duplicate", DUPLICATE) from exc
     notify("booking_moved", booking, slot=new_slot, day=new_slot.day, previous=previous)
+    if freed:
+        seat_freed(old_day.id, now)
     return booking
 
 
@@ -530,7 +615,7 @@ def queue_reminders(now):
             Day.date == tomorrow,
             Day.status == DayStatus.scheduled,
             Booking.status == BookingStatus.confirmed,
-            Booking.email.is_not(None),
+            or_(Booking.email.is_not(None), Booking.phone.is_not(None)),
             Booking.reminder_queued_at.is_(None),
         )
     ).all()
@@ -543,7 +628,7 @@ def queue_reminders(now):
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount == 1:
-            notify("booking_reminder", booking, slot=booking.slot, day=booking.day,
-                   dedupe_key=f"reminder:{booking.id}:{booking.sequence}")  # fmt: skip
-            queued += 1
+            told = notify("booking_reminder", booking, slot=booking.slot, day=booking.day,
+                          dedupe_key=f"reminder:{booking.id}:{booking.sequence}")  # fmt: skip
+            queued += 1 if told else 0
     return queued

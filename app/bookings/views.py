@@ -24,7 +24,7 @@ from app.extensions import db
 from . import limits as booking_limits
 from . import services
 from .facts import BookingFacts
-from .forms import BookingForm, CancelForm, MoveForm
+from .forms import BookingForm, CancelForm, MoveForm, SmsForm
 from .ics import booking_calendar
 
 bp = Blueprint("bookings", __name__)
@@ -124,6 +124,7 @@ def manage(code):
         token=token,
         qr_svg=services.qr_svg(booking.code),
         cancel_form=CancelForm(token=token),
+        sms_form=SmsForm(token=token, sms="on" if booking.sms_opt_out_at else "off"),
         move_form=move_form,
         move_choices=choices,
         changeable=changeable,
@@ -195,6 +196,42 @@ def move(code):
         else:
             flash(_("Your booking has been moved"), "success")
     return redirect(url_for("bookings.manage", code=code, token=form.token.data))
+
+
+@bp.post("/bookings/<code>/sms")
+@limits.shared("change", limits.CHANGE)
+def sms(code):
+    form = SmsForm()
+    booking = _booking_or_404(code, form.token.data)
+    if not form.validate() or form.sms.data not in ("on", "off"):
+        abort(400)
+    wanted = form.sms.data == "on"
+    attempt(lambda: services.set_sms(booking, wanted, now=utcnow()))
+    flash(_("SMS will be sent again.") if wanted else _("No more SMS will be sent."), "success")
+    return redirect(url_for("bookings.manage", code=code, token=form.token.data))
+
+
+@bp.get("/m/<code>")
+@limits.shared("change", limits.CHANGE)
+def short_link_form(code):
+    """The short link without its token part: ask for it (it is in the SMS)."""
+    if services.clean_code(code) is None:
+        abort(404)
+    token = request.args.get("t", "").strip()
+    if token:
+        return redirect(url_for("bookings.short_link", code=code, token=token[:40]))
+    return render_template("bookings/short_link.html", code=services.clean_code(code))
+
+
+@bp.get("/m/<code>/<token>")
+@limits.shared("change", limits.CHANGE)
+def short_link(code, token):
+    """The link an SMS carries: opens the manage page of the booking."""
+    booking = services.booking_for_sms_token(code, token)
+    manage_token = services.manage_token(booking.code) if booking else ""
+    if booking is None or not services.token_matches(booking, manage_token):
+        abort(404)
+    return redirect(url_for("bookings.manage", code=booking.code, token=manage_token))
 
 
 @bp.get("/privacy")

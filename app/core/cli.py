@@ -1,11 +1,13 @@
-"""``flask outbox send [--loop]``: deliver queued mail."""
+"""``flask outbox send [--loop]``: deliver queued mail and SMS; ``flask outbox sms-status``:
+fetch the SMS delivery reports."""
 
 import click
 from flask.cli import AppGroup
 
-from . import outbox
+from . import outbox, sms
+from .db import utcnow
 
-outbox_cli = AppGroup("outbox", help="The mail outbox.")
+outbox_cli = AppGroup("outbox", help="The outbox: mail and SMS.")
 
 
 @outbox_cli.command("send")
@@ -23,3 +25,18 @@ def send(loop, interval, batch):
     delivery = outbox.run(loop=loop, interval=interval, batch=batch, echo=click.echo)
     if delivery.failed and not delivery.sent:
         raise SystemExit(1)
+
+
+@outbox_cli.command("sms-status")
+def sms_status():
+    """Ask the SMS provider for the delivery reports of SMS sent in the last 3 days and mark
+    them delivered or failed (run it every few minutes; safe to repeat)."""
+    try:
+        counts = outbox.poll_sms_reports(utcnow())
+    except sms.SmsError as exc:
+        click.echo(f"sms-status: the provider did not answer: {exc}")
+        raise SystemExit(1) from None
+    click.echo(
+        f"sms-status: {counts['delivered']} delivered, {counts['failed']} failed, "
+        f"{counts['pending']} pending"
+    )

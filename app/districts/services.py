@@ -75,13 +75,24 @@ def quota_status(*, delegate_min, registered, attended, day_over):
 
 def settings_on(on, district_ids=None):
     """{district_id: (min, target)} in force for a Day on that date."""
-    stmt = select(QuotaSetting).where(QuotaSetting.effective_from <= on)
+    return settings_on_dates([on], district_ids)[on]
+
+
+def settings_on_dates(dates, district_ids=None):
+    """{date: {district_id: (min, target)}} for several Days, in one query (the settings
+    are a short history: a row per change)."""
+    dates = sorted(set(dates))
+    result = {on: {} for on in dates}
+    if not dates:
+        return result
+    stmt = select(QuotaSetting).where(QuotaSetting.effective_from <= dates[-1])
     if district_ids is not None:
         stmt = stmt.where(QuotaSetting.district_id.in_(district_ids))
-    latest = {}
     for setting in db.session.scalars(stmt.order_by(QuotaSetting.effective_from)):
-        latest[setting.district_id] = (setting.delegate_min, setting.delegate_target)
-    return latest
+        for on in dates:
+            if setting.effective_from <= on:
+                result[on][setting.district_id] = (setting.delegate_min, setting.delegate_target)
+    return result
 
 
 def set_quota(district, delegate_min, delegate_target, *, today, by=None):
@@ -143,27 +154,30 @@ def _early(day, now, status):
     return status == QuotaStatus.below and (day.date - today).days > QUOTA_WARNING_DAYS
 
 
+def _quota(district, day, settings, counts, now):
+    """A district's standing for a Day from the settings in force and the grouped counts."""
+    minimum, target = settings.get(district.id, (DEFAULT_MIN, DEFAULT_TARGET))
+    registered, attended = counts.get((day.id, district.id), (0, 0))
+    status = None if day.is_cancelled else quota_status(
+        delegate_min=minimum, registered=registered, attended=attended,
+        day_over=_day_over(day, now),
+    )  # fmt: skip
+    return Quota(district, minimum, target, registered, attended, status, _early(day, now, status))
+
+
 def day_quotas(day, *, now, districts=None):
     """Every active district's standing for a Day (or the given districts)."""
     districts = districts if districts is not None else active_districts()
     counts = _delegate_counts([day.id])
     settings = settings_on(day.date)
-    over = _day_over(day, now)
-    result = []
-    for district in districts:
-        minimum, target = settings.get(district.id, (DEFAULT_MIN, DEFAULT_TARGET))
-        registered, attended = counts.get((day.id, district.id), (0, 0))
-        status = (
-            None
-            if day.is_cancelled
-            else quota_status(
-                delegate_min=minimum, registered=registered, attended=attended, day_over=over
-            )
-        )
-        result.append(
-            Quota(district, minimum, target, registered, attended, status, _early(day, now, status))
-        )
-    return result
+    return [_quota(district, day, settings, counts, now) for district in districts]
+
+
+def district_standing(district, days, *, now):
+    """[(Day, Quota)] of one district for several Days, in two queries."""
+    counts = _delegate_counts([day.id for day in days])
+    settings = settings_on_dates([day.date for day in days], [district.id])
+    return [(day, _quota(district, day, settings[day.date], counts, now)) for day in days]
 
 
 def recent_days(now, count=12):
@@ -185,23 +199,13 @@ def quota_matrix(days, *, now):
         .where(or_(District.is_active, District.id.in_(with_people or {0})))
         .order_by(District.kind, District.name_ru)
     ).all()
-    settings_by_day = {day.id: settings_on(day.date) for day in days}
-    matrix = {}
-    for district in districts:
-        row = {}
-        for day in days:
-            minimum, target = settings_by_day[day.id].get(
-                district.id, (DEFAULT_MIN, DEFAULT_TARGET)
-            )
-            registered, attended = counts.get((day.id, district.id), (0, 0))
-            status = None if day.is_cancelled else quota_status(
-                delegate_min=minimum, registered=registered, attended=attended,
-                day_over=_day_over(day, now),
-            )  # fmt: skip
-            row[day.id] = Quota(
-                district, minimum, target, registered, attended, status, _early(day, now, status)
-            )
-        matrix[district.id] = row
+    settings = settings_on_dates([day.date for day in days])
+    matrix = {
+        district.id: {
+            day.id: _quota(district, day, settings[day.date], counts, now) for day in days
+        }
+        for district in districts
+    }
     return districts, matrix
 
 

@@ -51,14 +51,9 @@ def district(code):
         .order_by(Day.date)
         .limit(4)
     ).all()
-    standing = [
-        (day, services.day_quotas(day, now=now, districts=[district])[0]) for day in upcoming
-    ]
-    history = [
-        (day, services.day_quotas(day, now=now, districts=[district])[0])
-        for day in services.recent_days(now, 6)
-        if day.ends_at <= now
-    ]
+    standing = services.district_standing(district, upcoming, now=now)
+    past = [day for day in services.recent_days(now, 6) if day.ends_at <= now]
+    history = services.district_standing(district, past, now=now)
     return render_template(
         "districts/district.html",
         district=district,

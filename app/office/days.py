@@ -19,6 +19,7 @@ from app.core.i18n import LOCAL_TZ
 from app.days.models import DayStatus
 from app.days.services import DayError, build_slots, day_by_date, local_moment
 from app.extensions import db
+from app.queue import waitlist
 
 
 @dataclass
@@ -142,6 +143,8 @@ def edit_day(day, changes, *, now, by=None):
         for booking in told:
             booking.sequence += 1
             booking.reminder_queued_at = None  # the reminder follows the new date
+    if changes.slot_capacity > before["slot_capacity"] and not day.is_cancelled:
+        waitlist.fill(day, now=now)  # the new seats go to the waiting list first
     for booking in told:
         bookings.notify("day_changed", booking, slot=booking.slot, day=day,
                         previous=previous[booking.id] if moved else None)  # fmt: skip

@@ -87,7 +87,7 @@ def _scrub_mail(condition):
     db.session.execute(
         update(OutboxMessage)
         .where(condition, OutboxMessage.recipient != ANONYMOUS)
-        .values(recipient=ANONYMOUS, payload={})
+        .values(recipient=ANONYMOUS, payload={}, body=None)
         .execution_options(synchronize_session=False)
     )
 

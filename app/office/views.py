@@ -16,7 +16,8 @@ from app.core import jobs, params
 from app.core.audit import AuditEntry
 from app.core.db import attempt, utcnow
 from app.core.i18n import LOCAL_TZ
-from app.core.spreadsheet import XLSX_MIMETYPE
+from app.core.outbox import OutboxMessage
+from app.core.spreadsheet import XLSX_MIMETYPE, xlsx_bytes
 from app.days import services as days
 from app.days.models import Day
 from app.districts import exports as quota_exports
@@ -30,13 +31,96 @@ from app.registry import exports as registry_exports
 from app.registry import services as registry
 from app.registry.models import Status, Subprogram
 
+from . import charts, navigation
+from . import home as dashboard
+from . import statistics as statistics_page
 from .days import DayChanges
 from .days import edit_day as change_day
 from .forms import DayForm
 
 bp = Blueprint("office", __name__, url_prefix="/office")
+bp.record_once(navigation.init_app)
 AUDIT_PAGE = 50
 REGISTRY_STAFF = (Role.admin, Role.district)
+
+
+# --- the staff home -----------------------------------------------------------------------
+
+
+@bp.get("/")
+@staff_required(*ADMIN)
+def home():
+    now = utcnow()
+    return render_template(
+        "office/home.html", home=dashboard.home_facts(now), now=now, action=ActionForm()
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+@staff_required(*ADMIN)
+def retry_mail(message_id):
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    attempt(lambda: dashboard.retry_mail(message, by=current_user, now=utcnow()))
+    flash(_("The message is queued again."), "success")
+    return redirect(url_for("office.home"))
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+
+def _stats_view(now):
+    args = {"from": params.arg_date("from"), "to": params.arg_date("to")}
+    wanted = params.arg_date("date")
+    if wanted is not None:
+        args["day"] = days.day_by_date(wanted) or abort(404)
+    return statistics_page.build(statistics_page.choose(args, now), now)
+
+
+@bp.get("/stats")
+@staff_required(*ADMIN)
+def stats():
+    """How one Day or a period went: tables with their charts, each exportable."""
+    now = utcnow()
+    view = _stats_view(now)
+    return render_template(
+        "office/stats.html",
+        view=view,
+        charts=charts,
+        all_days=db.session.scalars(select(Day).order_by(Day.date.desc()).limit(120)).all(),
+        args={k: v for k, v in request.args.items() if k in ("date", "from", "to")},
+    ), (422 if view.error else 200)
+
+
+@bp.get("/stats.xlsx")
+@staff_required(*ADMIN)
+def stats_xlsx():
+    now = utcnow()
+    view = _stats_view(now)
+    if view.error:
+        abort(404)
+    only = request.args.get("table") or None
+    tables = statistics_page.as_tables(view, only)
+    if not tables:
+        abort(404)
+    name = view.day.date.isoformat() if view.mode == "day" else f"{view.since}_{view.until}"
+    return Response(
+        xlsx_bytes(*tables),
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="stats-{name}.xlsx"'},
+    )
+
+
+@bp.get("/stats/print")
+@staff_required(*ADMIN)
+def stats_print():
+    """One A4 page on one Day for the akim."""
+    now = utcnow()
+    view = _stats_view(now)
+    if view.mode != "day" or view.day is None:
+        abort(404)
+    return render_template("office/stats_print.html", view=view, now=now)
 
 
 # --- Days -------------------------------------------------------------------------------

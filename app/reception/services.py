@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.bookings import services as bookings
 from app.bookings.models import Booking, BookingStatus, Category, Source, Topic
-from app.core import audit
+from app.core import audit, outbox
 from app.core.errors import DomainError
 from app.days.models import Slot
 from app.extensions import db
@@ -50,6 +50,21 @@ def day_bookings(day):
         )
         .order_by(Slot.starts_at.is_(None), Slot.starts_at, Booking.created_at)
     ).all()
+
+
+def unreached(day_list):
+    """Visitors of the Day a message did not reach (mail given up on, SMS refused or not
+    delivered), with what failed: the desk calls them. One query."""
+    by_thread = {f"booking:{b.code}": b for b in day_list}
+    if not by_thread:
+        return []
+    seen, found = set(), []
+    for message in outbox.undelivered(threads=by_thread):
+        booking = by_thread[message.thread]
+        if booking.id not in seen and booking.is_active:
+            seen.add(booking.id)
+            found.append((booking, message))
+    return found
 
 
 def search(day_list, query):

@@ -17,6 +17,7 @@ from flask_login import current_user
 from app.auth.access import DESK, staff_required
 from app.auth.forms import ActionForm
 from app.bookings.models import Booking
+from app.core.channels import kind_title
 from app.core.db import attempt, utcnow
 from app.core.i18n import current_language
 from app.core.spreadsheet import CSV_MIMETYPE, XLSX_MIMETYPE, csv_separator
@@ -79,6 +80,8 @@ def desk(on):
         listing=listing,
         slots=day.slots,
         counters=services.attendance(day),
+        unreached=services.unreached(listing),
+        kind_title=kind_title,
         search=SearchForm(q=query),
         query=query,
         matches=matches,

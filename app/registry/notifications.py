@@ -7,7 +7,7 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from app.core.mail import compose
-from app.core.outbox import mail_context, renderer
+from app.core.outbox import Channel, mail_context, renderer
 from app.core.urls import public_url
 
 from . import services
@@ -38,4 +38,15 @@ def proposal_update(row):
             ),
             text=render_template("email/proposal_update.txt", **context),
             html=render_template("email/proposal_update.html", **context),
+        )
+
+
+@renderer("proposal_update", Channel.sms)
+def proposal_update_sms(row):
+    facts = row.payload
+    with mail_context(row.language):
+        return _(
+            "Civil Initiatives Day: your proposal %(number)s — %(status)s.",
+            number=facts["number"],
+            status=Status(facts["status"]).title,
         )

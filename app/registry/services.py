@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import Role
-from app.core import audit, outbox
+from app.core import audit, channels
+from app.core.channels import Contact
 from app.core.errors import DomainError
 from app.core.i18n import LOCAL_TZ
 from app.days import services as days
@@ -221,13 +222,17 @@ def _event(proposal, action, *, by, now, public=False, **values):
 def _tell_initiator(proposal, event):
     """Queue the initiator's mail with the facts of this change (the snapshot), so a later
     change never rewrites what this mail says."""
-    if not proposal.email:
+    # SMS only to an initiator who booked a visit (the booking consent covers SMS).
+    booking = proposal.booking
+    contact = Contact(email=proposal.email, phone=proposal.phone,
+                      sms_allowed=booking is not None and booking.sms_allowed)  # fmt: skip
+    if not channels.routes("proposal_update", contact):
         return
     if proposal.id is None:
         db.session.flush()
-    outbox.enqueue(
+    channels.tell(
         "proposal_update",
-        proposal.email,
+        contact,
         language=proposal.language,
         thread=f"proposal:{proposal.id}",
         proposal_id=proposal.id,
@@ -498,13 +503,13 @@ def export_rows(filters, scope=None):
 
 def list_proposals(filters, *, scope=None, page=1, per_page=50):
     """One page of entries (a Flask-SQLAlchemy ``Pagination``: ``items``, ``total``,
-    ``pages``): a count, the page, and one query each for the districts, merge targets and
-    bookings it names, whatever the registry's size."""
+    ``pages``): a count and the page with its districts, merge targets and bookings joined
+    in — the same two queries whatever the registry's size or the page's rows."""
     order = SORTS.get(filters.sort, SORTS["-created"])
     stmt = filtered(filters, scope).options(
-        selectinload(Proposal.district),
-        selectinload(Proposal.merged_into),
-        selectinload(Proposal.booking),
+        joinedload(Proposal.district),
+        joinedload(Proposal.merged_into),
+        joinedload(Proposal.booking),
     )
     return db.paginate(stmt.order_by(*order), page=page, per_page=per_page, error_out=False)
 

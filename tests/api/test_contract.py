@@ -63,9 +63,21 @@ def check(document, path, method, response):
     assert errors == [], f"{method.upper()} {path} {response.status_code}: {errors}"
 
 
+#: a Day whose slots have no seats: its waiting list takes people
+FULL_DAY = date(2026, 12, 26)
+
+
+def waitlist_body(n=0):
+    return {"full_name": "Дана Омарова", "category": "citizen", "organization": "ОФ",
+            "district": "nura", "phone": f"8 706 555 {n:03d}0", "email": f"w{n}@example.kz",
+            "topic": "problem", "message": "Сәлем", "language": "kk", "consent": True,
+            "earliest": "10:20", "latest": "15:00"}  # fmt: skip
+
+
 @pytest.fixture
 def world(make_day, make_booking, make_user, api_token, make_proposal):
     day = make_day(DAY)
+    make_day(FULL_DAY, capacity=0)
     from app.places.services import district_by_code
 
     booking = make_booking(day.slots[0], now=BEFORE, district_id=district_by_code("nura").id)
@@ -110,7 +122,23 @@ def test_every_answer_is_described_field_for_field(client, document, world):
                                                   json={"code": booking.code})),
             ("/api/days/{date}/attendance", "get", client.get(f"/api/days/{DAY}/attendance",
                                                               headers=desk)),
+            ("/api/stats", "get", client.get(f"/api/stats?from={DAY}&to={DAY}", headers=admin)),
+            ("/api/days/{date}/queue", "get", client.get(f"/api/days/{DAY}/queue", headers=desk)),
+            ("/api/desks/{desk}/call-next", "post", client.post("/api/desks/1/call-next",
+                                                                headers=desk, json={})),
+            ("/api/visits/{code}/status", "post", client.post(
+                f"/api/visits/{booking.code}/status", headers=desk, json={"status": "serving"})),
         ]  # fmt: skip
+    with time_machine.travel(BEFORE, tick=False):
+        calls.append(
+            (
+                "/api/days/{date}/waitlist",
+                "post",
+                client.post(
+                    f"/api/days/{FULL_DAY}/waitlist", json={**waitlist_body(), "earliest": "10:00"}
+                ),
+            )
+        )
     made = calls[5][2].get_json()
     with time_machine.travel(BEFORE, tick=False):
         calls.append(
@@ -171,7 +199,11 @@ def valid_bodies(day, booking):
             "responsible": "Иванов",
         }  # fmt: skip
 
+    def waiting_body(field=None):
+        return waitlist_body(next(counter))
+
     return {
+        ("/api/days/{date}/waitlist", "post"): waiting_body,
         ("/api/bookings", "post"): booking_body,
         ("/api/days/{date}/delegates", "post"): delegate_body,
         ("/api/proposals", "post"): proposal_body,
@@ -182,7 +214,8 @@ def test_every_nullable_field_takes_null_and_every_optional_one_may_be_left_out(
     client, document, world, make_user, api_token
 ):
     day, booking, admin, _desk, _proposal = world
-    urls = {"/api/days/{date}/delegates": f"/api/days/{DAY}/delegates"}
+    urls = {"/api/days/{date}/delegates": f"/api/days/{DAY}/delegates",
+            "/api/days/{date}/waitlist": f"/api/days/{FULL_DAY}/waitlist"}  # fmt: skip
     # A coordinator may leave out their own district (an admin must name one).
     coordinator = api_token(make_user("district", district="nura"))
     tokens = {"/api/days/{date}/delegates": coordinator, "/api/proposals": coordinator}

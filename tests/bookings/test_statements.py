@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import event
 
+from app.core.outbox import OutboxMessage
 from app.extensions import db
 
 DAY = date(2026, 12, 25)
@@ -56,6 +57,19 @@ def test_a_booking_with_e_mail_costs_four_statements(client, make_day, statement
     assert len(statements) <= 4, statements.seen
     kinds = [s.split()[0] for s in statements.seen]
     assert kinds.count("INSERT") == 2 and kinds.count("UPDATE") == 1, statements.seen
+
+
+def test_mail_and_sms_are_one_insert(app, client, make_day, statements, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_ENABLED", True)
+    slots = [slot.id for slot in make_day(DAY).slots]
+    client.post("/api/bookings", json=body(slots[0], 5))  # warm-up
+    statements.seen.clear()
+    response = client.post("/api/bookings", json=body(slots[1], 6))
+    assert response.status_code == 201, response.get_json()
+    assert len(statements) <= 4, statements.seen  # the confirmation's two rows: one INSERT
+    code = response.get_json()["code"]
+    rows = db.session.query(OutboxMessage).filter_by(thread=f"booking:{code}").all()
+    assert sorted(r.channel.value for r in rows) == ["email", "sms"]
 
 
 def test_without_a_district_or_e_mail_it_is_three(client, make_day, statements):

@@ -94,6 +94,7 @@ def empty_posts(world):
     token = manage_token(booking.code)
     return [
         ("anonymous", f"/days/{day}"),
+        ("anonymous", f"/days/{day}/waitlist"),
         ("anonymous", f"/bookings/{booking.code}/proposal?token={token}"),
         ("anonymous", "/login"),
         ("reception", f"/reception/{day}/walk-in"),

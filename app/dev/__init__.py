@@ -1,0 +1,1 @@
+"""Tools for developers and benchmarks: made-up data (never in production)."""
