@@ -59,6 +59,11 @@ def html_pages(app, client, world):
     return pages
 
 
+#: the outermost elements that reach past the right edge of the screen, to say what to fix
+STICKING_OUT = """() => [...document.body.querySelectorAll('*')]
+  .filter(e => e.getBoundingClientRect().right > innerWidth + 1
+               && e.parentElement.getBoundingClientRect().right <= innerWidth + 1)
+  .slice(0, 2).map(e => e.outerHTML.slice(0, 120))"""
 #: the issue's own finds beyond the WCAG tags: a header cell with no text
 EXTRA_RULES = ["empty-table-header"]
 RUN_AXE = """async ([tags, extra]) => {
@@ -100,7 +105,8 @@ def test_every_page_passes_axe_and_fits_a_phone(app, client, world, live_server,
                     page.set_content(context.request.get(live_server + url).text())
                     scroll = page.evaluate("document.documentElement.scrollWidth")
                     if scroll > width:
-                        found.append(f"{role} {lang} {url}: {scroll} px wide at {width} px")
+                        wide = page.evaluate(STICKING_OUT)
+                        found.append(f"{role} {lang} {url}: {scroll} px wide at {width} px {wide}")
                     for violation in page.evaluate(RUN_AXE, [WCAG_TAGS, EXTRA_RULES]):
                         found.append(f"{role} {lang} {width}px {url}: {violation}")
             context.close()
