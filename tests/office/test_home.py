@@ -43,8 +43,9 @@ def test_the_home_shows_the_next_day_the_desk_and_what_waits(client, world):
     # the entry under review waits; so does the one attached to the booking
     assert 'data-figure="waiting">2<' in page
     assert world["proposal"].number in page
-    assert 'data-figure="failed_mail">1<' in page
-    assert "550 mailbox unavailable" in page
+    # the e-mail given up after retries and the SMS the provider refused
+    assert 'data-figure="failed_mail">2<' in page
+    assert "550 mailbox unavailable" in page and "SMSC error 7" in page
 
 
 def test_the_menu_names_each_page_in_both_languages(client, world):
@@ -70,7 +71,11 @@ def test_a_failed_mail_is_sent_again_from_the_home(client, world):
     sign_in(client, world["users"]["admin"])
     message = (
         client.application.extensions["sqlalchemy"]
-        .session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed))
+        .session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.status == OutboxStatus.failed, OutboxMessage.channel == "email"
+            )
+        )
         .one()
     )
     response = client.post(f"/office/mail/{message.id}/retry")
