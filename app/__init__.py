@@ -23,7 +23,7 @@ def create_app(config=None):
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
-    from .core import converters, errors, i18n, params, security
+    from .core import assets, converters, errors, i18n, params, security
 
     app.url_map.converters["isodate"] = converters.IsoDateConverter
     app.url_map.converters["int"] = params.BoundedIntConverter
@@ -40,6 +40,7 @@ def create_app(config=None):
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
 
     from .auth.models import User
 

@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, jsonify, render_template, url_for
+from flask_babel import gettext as _
 
 from app.core.db import utcnow
+from app.core.i18n import current_language
 
 from . import ics, services
 
@@ -29,6 +31,26 @@ def index():
         now=now,
         opens_at=services.booking_opens_at,
     )
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: the desk's tablets and visitors' phones add the site to their
+    home screen, in the language they use."""
+    body = jsonify(
+        name=_("Civil Initiatives Day"),
+        short_name=_("Initiatives Day"),
+        lang=current_language(),
+        start_url=url_for("days.index"),
+        scope="/",
+        display="standalone",
+        background_color="#f3f5f8",
+        theme_color="#0b4f8a",
+        icons=[{"src": url_for("static", filename="icons/icon.svg"), "sizes": "any",
+                "type": "image/svg+xml", "purpose": "any"}],
+    )  # fmt: skip
+    body.mimetype = "application/manifest+json"
+    return body
 
 
 @bp.get("/calendar.ics")

@@ -58,6 +58,9 @@ class Quota:
     registered: int
     attended: int
     status: QuotaStatus | None  # None for a cancelled Day
+    #: below the minimum, but the Day is still more than QUOTA_WARNING_DAYS away: pages say
+    #: "not registered yet" rather than a red "below quota" (the API keeps ``below``)
+    early: bool = False
 
 
 def quota_status(*, delegate_min, registered, attended, day_over):
@@ -141,6 +144,16 @@ def _day_over(day, now):
     return now >= day.ends_at
 
 
+#: "below quota" is shown from this many days before a Day (the reminders start then too)
+QUOTA_WARNING_DAYS = 7
+
+
+def _early(day, now, status):
+    """Below, but too far ahead for a warning: registration has only just begun."""
+    today = now.astimezone(LOCAL_TZ).date()
+    return status == QuotaStatus.below and (day.date - today).days > QUOTA_WARNING_DAYS
+
+
 def _quota(district, day, settings, counts, now):
     """A district's standing for a Day from the settings in force and the grouped counts."""
     minimum, target = settings.get(district.id, (DEFAULT_MIN, DEFAULT_TARGET))
@@ -149,7 +162,7 @@ def _quota(district, day, settings, counts, now):
         delegate_min=minimum, registered=registered, attended=attended,
         day_over=_day_over(day, now),
     )  # fmt: skip
-    return Quota(district, minimum, target, registered, attended, status)
+    return Quota(district, minimum, target, registered, attended, status, _early(day, now, status))
 
 
 def day_quotas(day, *, now, districts=None):

@@ -10,7 +10,7 @@ from app.auth.forms import ActionForm
 from app.auth.models import Role
 from app.bookings.models import Booking, Category
 from app.core.db import attempt, utcnow
-from app.core.i18n import current_language
+from app.core.i18n import current_language, day_date, local_time
 from app.days import services as days
 from app.days.models import Day, DayStatus, Slot
 from app.extensions import db
@@ -119,6 +119,31 @@ def _delegate_of(district, booking_id):
     ):
         abort(404)
     return delegate
+
+
+@bp.get("/districts/<code>/delegates/<int:booking_id>/cancel")
+@staff_required(*COORDINATORS)
+def confirm_cancel(code, booking_id):
+    """The second step of cancelling a delegate: who, when, and a button that does it."""
+    district = _district_or_403(code)
+    delegate = _delegate_of(district, booking_id)
+    day_page = url_for("districts.day", code=district.code, on=delegate.day.date)
+    facts = [(_("Day"), day_date(delegate.day.date))]
+    if delegate.slot:
+        facts.append((_("Time"), f"{local_time(delegate.slot.starts_at)}–"
+                                 f"{local_time(delegate.slot.ends_at)}"))  # fmt: skip
+    return render_template(
+        "core/confirm.html",
+        question=_("Cancel this delegate?"),
+        subject=delegate.full_name,
+        facts=facts,
+        consequence=_("Their time is freed and they are told by e-mail if they gave one."),
+        action=url_for("districts.cancel", code=district.code, booking_id=delegate.id),
+        form=ActionForm(),
+        confirm_label=_("Yes, cancel the delegate"),
+        back=day_page,
+        back_label=_("No, keep them"),
+    )
 
 
 @bp.post("/districts/<code>/delegates/<int:booking_id>/cancel")

@@ -60,6 +60,17 @@ SENTENCES = {
     "user.revoke_tokens": _l("API tokens revoked: %(object)s"),
     "user.sign_in": _l("signed in"),
     "user.sign_in_failed": _l("failed sign-in: %(object)s"),
+    "queue.configure": _l("desks of the Day set: %(object)s"),
+    "visit.call": _l("visitor called to a desk: %(object)s"),
+    "visit.called": _l("visitor called again: %(object)s"),
+    "visit.recalled": _l("visitor called again: %(object)s"),
+    "visit.serving": _l("visitor being served: %(object)s"),
+    "visit.done": _l("visit ended: %(object)s"),
+    "visit.skipped": _l("visitor did not come when called: %(object)s"),
+    "kiosk.create": _l("kiosk tablet set up: %(object)s"),
+    "kiosk.revoke": _l("kiosk tablet switched off: %(object)s"),
+    "kiosk.check_in": _l("arrival recorded at the kiosk: %(object)s"),
+    "kiosk.walk_in": _l("walk-in visitor recorded at the kiosk: %(object)s"),
 }
 
 #: a field's name, as the log shows it (proposal fields take the registry form's labels)

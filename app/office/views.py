@@ -455,6 +455,28 @@ def issue_user_token(user_id):
     return _user_page(user, new_token=token)
 
 
+@bp.get("/users/<int:user_id>/deactivate")
+@staff_required(*ADMIN)
+def confirm_deactivate(user_id):
+    """The second step of deactivating a user: who, and what it ends."""
+    user = db.session.get(User, user_id) or abort(404)
+    return render_template(
+        "core/confirm.html",
+        question=_("Deactivate this user?"),
+        subject=user.email,
+        facts=[(_("Role"), user.role.title)],
+        consequence=_(
+            "They are signed out on every device at once and their API tokens stop working. "
+            "An admin can activate the account again."
+        ),
+        action=url_for("office.change_user", user_id=user.id, change="deactivate"),
+        form=ActionForm(),
+        confirm_label=_("Yes, deactivate"),
+        back=url_for("office.users"),
+        back_label=_("No, keep the account active"),
+    )
+
+
 @bp.post("/users/<int:user_id>/<any(activate, deactivate, revoke):change>")
 @staff_required(*ADMIN)
 def change_user(user_id, change):

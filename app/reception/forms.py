@@ -1,7 +1,7 @@
 """Desk forms: the search box, a walk-in, a visit note."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.bookings.forms import EmailAddress, PhoneNumber
@@ -46,6 +46,11 @@ class WalkInForm(Form):
     email = StringField(_l("E-mail (optional)"), validators=[Length(max=254), EmailAddress()])
     topic = ChoiceField(_l("Topic"), choices=[(t.value, t.title) for t in Topic])
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
+    #: ticked by the receptionist after asking the visitor, as the privacy notice requires
+    consent = BooleanField(
+        _l("The visitor agrees to the processing of their personal data"),
+        validators=[DataRequired(_l("Ask the visitor for their consent first."))],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,4 +83,5 @@ class WalkInForm(Form):
             district_id=district.id if district else None,
             message=(self.message.data or "").strip() or None,
             language=language,
+            consent=bool(self.consent.data),
         )

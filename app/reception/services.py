@@ -131,6 +131,8 @@ class WalkIn:
     district_id: int | None = None
     message: str | None = None
     language: str = "ru"
+    #: the visitor agreed to the processing of their data (asked by the receptionist)
+    consent: bool = False
 
 
 def register_walk_in(day, walk_in, *, by, now):
@@ -150,6 +152,7 @@ def register_walk_in(day, walk_in, *, by, now):
         district_id=walk_in.district_id,
         email=walk_in.email,
         message=walk_in.message,
+        consent=walk_in.consent,
     )
     booking = bookings.create_booking(day, visitor, now=now, source=Source.walk_in, by=by)
     audit.record(by, "booking.walk_in", booking, after=_state(booking), label=booking.code)
@@ -198,7 +201,8 @@ def add_note(booking, text, follow_up=None, *, by):
 
 def attendance(day):
     """Counters of a Day in one query: booked (not walk-ins, not cancelled), checked in
-    (everyone who arrived, walk-ins included), walk-ins, no-shows."""
+    (everyone who arrived, walk-ins included), walk-ins, no-shows; and, so that the desk
+    reads them without sums, the booked who arrived and those still expected."""
     walk_in = Booking.source == Source.walk_in
     status = Booking.status
     row = db.session.execute(
@@ -207,6 +211,9 @@ def attendance(day):
             func.count(case((status == BookingStatus.checked_in, 1))),
             func.count(case(((status == BookingStatus.checked_in) & walk_in, 1))),
             func.count(case((status == BookingStatus.no_show, 1))),
+            func.count(case(((status == BookingStatus.checked_in) & ~walk_in, 1))),
+            func.count(case(((status == BookingStatus.confirmed) & ~walk_in, 1))),
         ).where(Booking.day_id == day.id)
     ).one()
-    return {"booked": row[0], "checked_in": row[1], "walk_ins": row[2], "no_show": row[3]}
+    return {"booked": row[0], "checked_in": row[1], "walk_ins": row[2], "no_show": row[3],
+            "arrived_booked": row[4], "expected": row[5]}  # fmt: skip

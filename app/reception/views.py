@@ -73,6 +73,7 @@ def desk(on):
     listing = services.day_bookings(day)
     query = request.args.get("q", "").strip()[:200]
     matches = services.search(listing, query) if query else None
+    now = utcnow()
     return render_template(
         "reception/desk.html",
         day=day,
@@ -86,7 +87,8 @@ def desk(on):
         matches=matches,
         action=ActionForm(),
         note_form=NoteForm(),
-        now=utcnow(),
+        now=now,
+        is_today=day.date == days.today_local(now),
     )
 
 

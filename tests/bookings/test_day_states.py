@@ -64,6 +64,7 @@ def test_a_full_day_offers_the_other_open_days(client, make_day):
     db.session.commit()
     page = get(client, "/days/2026-12-25?lang=ru")
     assert "Всё время занято" in page and 'name="slot_id"' not in page
+    assert 'href="/days/2026-12-25/waitlist"' in page.split('id="waitlist-offer"')[1]
     assert 'href="/days/2027-01-08"' in page.split('id="other-days"')[1]
 
 

@@ -33,7 +33,7 @@ def test_scan_a_code_at_the_desk(live_server, page, make_user, make_booking):
     expect(page).to_have_url(f"{live_server}/reception/{today.isoformat()}")
     box = page.locator("#q")
     expect(box).to_be_focused()
-    expect(page.locator('[data-counter="checked_in"]')).to_have_text("0")
+    expect(page.locator('[data-counter="arrived_booked"]')).to_have_text("0")
     # A USB scanner is a keyboard: it types the code and presses Enter.
     box.press_sequentially(booking.code.lower(), delay=15)
     box.press("Enter")
@@ -41,7 +41,7 @@ def test_scan_a_code_at_the_desk(live_server, page, make_user, make_booking):
     expect(page.locator(".flash-success")).to_contain_text("Гульнара Сейткали")
     row = page.locator(f"#b{booking.id}")
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "checked_in")
-    expect(page.locator('[data-counter="checked_in"]')).to_have_text("1")
+    expect(page.locator('[data-counter="arrived_booked"]')).to_have_text("1")
     expect(page.locator("#q")).to_be_focused()
     db.session.expire_all()
     assert db.session.get(Booking, booking.id).status == BookingStatus.checked_in

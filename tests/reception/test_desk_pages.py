@@ -94,11 +94,13 @@ def test_walk_in_form_and_counters(desk_client, day, make_booking):
     make_booking(day.slots[0])
     response = desk_client.post(
         f"/reception/{DAY}/walk-in",
-        data={"full_name": "Без Записи", "category": "citizen", "topic": "progress"},
-    )
+        data={"full_name": "Без Записи", "category": "citizen", "topic": "progress",
+              "consent": "y"},
+    )  # fmt: skip
     assert response.status_code == 302
     counters = desk_client.get(f"/reception/{DAY}/counters.json").get_json()
-    assert counters == {"booked": 1, "checked_in": 1, "walk_ins": 1, "no_show": 0}
+    assert counters == {"booked": 1, "checked_in": 1, "walk_ins": 1, "no_show": 0,
+                        "arrived_booked": 0, "expected": 1}  # fmt: skip
     bad = desk_client.post(
         f"/reception/{DAY}/walk-in?lang=kk",
         data={"full_name": "", "category": "delegate", "topic": "progress"},
@@ -126,7 +128,7 @@ def test_walk_ins_without_phone_or_email_do_not_collide(desk_client, day):
         response = desk_client.post(
             f"/reception/{DAY}/walk-in",
             data={"full_name": name, "category": "citizen", "topic": "problem", "phone": "",
-                  "email": ""},
+                  "email": "", "consent": "y"},
         )  # fmt: skip
         assert response.status_code == 302
     counters = desk_client.get(f"/reception/{DAY}/counters.json").get_json()
@@ -169,7 +171,8 @@ def test_the_desk_list_xlsx_is_typed_and_print_ready(desk_client, day, make_book
     desk_client.post(f"/reception/{DAY}/bookings/{booked.id}/checkin")  # 11:30 in Almaty
     desk_client.post(f"/reception/{DAY}/bookings/{booked.id}/notes",
                      data={"text": "Обсудили музей", "follow_up": "ответить письмом"})  # fmt: skip
-    walk_in_form = {"full_name": "Без Записи", "category": "citizen", "topic": "progress"}
+    walk_in_form = {"full_name": "Без Записи", "category": "citizen", "topic": "progress",
+                    "consent": "y"}  # fmt: skip
     desk_client.post(f"/reception/{DAY}/walk-in", data=walk_in_form)
     response = desk_client.get(f"/reception/{DAY}/export.xlsx?lang=kk")
     assert 'filename="attendance-2026-12-25.xlsx"' in response.headers["Content-Disposition"]

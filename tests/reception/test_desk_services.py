@@ -92,7 +92,8 @@ def test_walk_ins_are_checked_in_outside_capacity_and_counted(day, clerk, make_b
     assert walk.source == Source.walk_in and walk.status == BookingStatus.checked_in
     assert walk.slot_id is None
     assert db.session.get(Slot, day.slots[0].id).booked == 2
-    assert desk.attendance(day) == {"booked": 2, "checked_in": 1, "walk_ins": 1, "no_show": 0}
+    assert desk.attendance(day) == {"booked": 2, "checked_in": 1, "walk_ins": 1, "no_show": 0,
+                                    "arrived_booked": 0, "expected": 2}  # fmt: skip
     assert actions() == ["booking.walk_in"]
 
 
@@ -128,7 +129,8 @@ def test_no_show_only_after_the_slot_ended(day, clerk, make_booking):
     assert exc.value.code == "not_expected"
     # A late visitor can still be checked in.
     assert desk.check_in(first, day=day, by=clerk, now=after + timedelta(minutes=30))
-    assert desk.attendance(day) == {"booked": 3, "checked_in": 2, "walk_ins": 0, "no_show": 1}
+    assert desk.attendance(day) == {"booked": 3, "checked_in": 2, "walk_ins": 0, "no_show": 1,
+                                    "arrived_booked": 2, "expected": 0}  # fmt: skip
     assert actions().count("booking.no_show") == 2
 
 

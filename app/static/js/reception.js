@@ -14,10 +14,12 @@
         .then(function (values) {
           if (!values) { return; }
           Object.keys(values).forEach(function (key) {
-            var cell = counters.querySelector('[data-counter="' + key + '"]');
-            if (cell && cell.textContent !== String(values[key])) {
-              cell.textContent = String(values[key]);
-            }
+            var cells = counters.querySelectorAll('[data-counter="' + key + '"]');
+            Array.prototype.forEach.call(cells, function (cell) {
+              if (cell.textContent !== String(values[key])) {
+                cell.textContent = String(values[key]);
+              }
+            });
           });
         })
         .catch(function () { /* offline for a moment: try again later */ });
