@@ -21,7 +21,7 @@ def upgrade():
         "ix_proposals_report",
         "proposals",
         ["district_id", "status", "subprogram", "kind", "created_at", "people_involved",
-         "funding_amount"],
+         "funding_amount", "due_on", "answered_on"],
     )  # fmt: skip
     op.create_index("ix_proposal_events_history", "proposal_events", ["proposal_id", "at"])
     op.create_index("ix_outbox_channel_status_sent", "outbox", ["channel", "status", "sent_at"])
