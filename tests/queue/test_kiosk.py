@@ -1,9 +1,10 @@
 """The kiosk: set up once by reception staff, then visitors check themselves in by code or
 join as walk-ins; refusals send them to the desk; it never shows another visitor's data."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app.bookings import services as bookings
@@ -14,6 +15,14 @@ from app.extensions import db
 from app.queue import kiosk
 from app.queue.models import KioskDevice
 from tests.conftest import sign_in
+
+
+@pytest.fixture(autouse=True)
+def before_the_first_slot():
+    """A Day's morning (09:30 in Almaty): every slot of today is still ahead, whatever the
+    hour the tests run at."""
+    with time_machine.travel(datetime(2026, 12, 25, 4, 30, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture
