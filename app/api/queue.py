@@ -5,15 +5,11 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.auth.access import DESK, api_roles, api_user
-from app.bookings import services as bookings
-from app.bookings.models import Category, Topic
+from app.auth.access import DESK, api_user
 from app.core import limits
 from app.core.db import run_in_transaction, utcnow
 from app.core.errors import json_error
-from app.core.i18n import current_language
 from app.days import services as days
-from app.places import services as places
 from app.queue import services as queue
 from app.queue import waitlist
 from app.queue.forms import parse_time
@@ -21,7 +17,7 @@ from app.queue.models import VisitStatus
 from app.reception import services as desk
 
 from . import schemas as s
-from .views import BEARER, UNKNOWN_DISTRICT, bp, invalid, takes_json
+from .views import UNKNOWN_DISTRICT, bearer, bp, invalid, takes_json, visitor_from
 
 # --- schemas --------------------------------------------------------------------------------
 
@@ -125,12 +121,9 @@ def _day_of(on):
 
 @bp.post("/desks/<int:desk>/call-next")
 @takes_json
-@api_roles(*DESK)
-@bp.doc(security=BEARER)
+@bearer(*DESK)
 @bp.arguments(CallBody())
 @bp.response(200, CallAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(404, schema=s.Error, description="queue_empty, unknown_desk or not_found")
 @bp.alt_response(409, schema=s.Error, description="not_today or closed")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
@@ -147,12 +140,9 @@ def call_next(body, desk):
 
 @bp.post("/visits/<code>/status")
 @takes_json
-@api_roles(*DESK)
-@bp.doc(security=BEARER)
+@bearer(*DESK)
 @bp.arguments(VisitStatusBody())
 @bp.response(200, VisitAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(404, schema=s.Error, description="not_found: no call of this code that Day")
 @bp.alt_response(409, schema=Transition, description="transition: not from this status")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
@@ -173,11 +163,8 @@ def visit_status(body, code):
 
 
 @bp.get("/days/<isodate:date>/queue")
-@api_roles(*DESK)
-@bp.doc(security=BEARER)
+@bearer(*DESK)
 @bp.response(200, QueueAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(404, schema=s.Error, description="not_found")
 def day_queue(date):
     """Who is at which desk, who waits (in call order) — codes only, never names."""
@@ -197,23 +184,9 @@ def join_waitlist(body, date):
     """Join a full Day's waiting list: a freed seat in the person's hours becomes their
     booking at once, with this code and manage token."""
     day = days.day_by_date(date) or abort(404)
-    district = None
-    if body.get("district"):
-        district = places.active_district(body["district"])
-        if district is None:
-            return invalid(district=[UNKNOWN_DISTRICT])
-    visitor = bookings.Visitor(
-        full_name=body["full_name"],
-        category=Category(body["category"]),
-        organization=body.get("organization"),
-        district_id=district.id if district else None,
-        phone=body["phone"],
-        email=body.get("email"),
-        topic=Topic(body["topic"]),
-        message=body.get("message"),
-        language=body.get("language") or current_language(),
-        consent=body["consent"],
-    )
+    visitor = visitor_from(body)
+    if visitor is None:
+        return invalid(district=[UNKNOWN_DISTRICT])
     window = waitlist.Window(body.get("earliest"), body.get("latest"))
 
     def join():

@@ -71,6 +71,18 @@ def takes_json(view):
     return bp.alt_response(400, schema=s.Error, description="invalid_json")(view)
 
 
+def bearer(*roles, forbidden="forbidden"):
+    """A staff route (``api_roles``) with its bearer security and its 401 and 403 answers
+    in the document."""
+
+    def decorate(view):
+        view = bp.alt_response(403, schema=s.Error, description=forbidden)(view)
+        view = bp.alt_response(401, schema=s.Error, description="unauthorized")(view)
+        return api_roles(*roles)(bp.doc(security=BEARER)(view))
+
+    return decorate
+
+
 def invalid(**fields):
     """A 422 answer naming fields, as the schemas' own refusals do."""
     return json_error(422, "validation", fields={k: [str(m) for m in v] for k, v in fields.items()})
@@ -130,6 +142,28 @@ def day_slots(date):
 # --- bookings ------------------------------------------------------------------------------
 
 
+def visitor_from(body):
+    """The visitor a booking body (s.NewBooking) describes, or None when it names a district
+    that is unknown or inactive."""
+    district = None
+    if body.get("district"):
+        district = places.active_district(body["district"])
+        if district is None:
+            return None
+    return bookings.Visitor(
+        full_name=body["full_name"],
+        category=Category(body["category"]),
+        organization=body.get("organization"),
+        district_id=district.id if district else None,
+        phone=body["phone"],
+        email=body.get("email"),
+        topic=Topic(body["topic"]),
+        message=body.get("message"),
+        language=body.get("language") or current_language(),
+        consent=body["consent"],
+    )
+
+
 @bp.post("/bookings")
 @takes_json
 @limits.shared("book", limits.BOOK)
@@ -143,26 +177,12 @@ def create_booking(body):
     """Book a seat: the seat's UPDATE (which checks the slot, its Day and the window, and
     returns them), the INSERT, and the confirmation mail's INSERT into the outbox — three
     statements, four when a district is named (it is looked up)."""
-    district = None
-    if body.get("district"):
-        district = places.active_district(body["district"])
-        if district is None:
-            return invalid(district=[UNKNOWN_DISTRICT])
+    visitor = visitor_from(body)
+    if visitor is None:
+        return invalid(district=[UNKNOWN_DISTRICT])
     slot_id = body["slot_id"]
     if not 0 < slot_id <= params.MAX_INT:
         return json_error(404, "not_found")
-    visitor = bookings.Visitor(
-        full_name=body["full_name"],
-        category=Category(body["category"]),
-        organization=body.get("organization"),
-        district_id=district.id if district else None,
-        phone=body["phone"],
-        email=body.get("email"),
-        topic=Topic(body["topic"]),
-        message=body.get("message"),
-        language=body.get("language") or current_language(),
-        consent=body["consent"],
-    )
     address = request.remote_addr
     # The per-Day limit needs the Day: checked on the seat's Day inside the transaction.
 
@@ -281,12 +301,9 @@ def docs():
 
 @bp.post("/checkins")
 @takes_json
-@api_roles(*DESK)
-@bp.doc(security=BEARER)
+@bearer(*DESK)
 @bp.arguments(s.CheckinBody())
 @bp.response(200, s.CheckinAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(404, schema=s.Error, description="not_found")
 @bp.alt_response(409, schema=s.WrongDay, description="cancelled, or wrong_day with its date")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
@@ -314,11 +331,8 @@ def create_checkin(body):
 
 
 @bp.get("/days/<isodate:date>/attendance")
-@api_roles(*DESK)
-@bp.doc(security=BEARER)
+@bearer(*DESK)
 @bp.response(200, s.Attendance)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(404, schema=s.Error, description="not_found")
 def day_attendance(date):
     """A Day's counters: booked, checked in, walk-ins, no-shows."""
@@ -326,12 +340,9 @@ def day_attendance(date):
 
 
 @bp.get("/stats")
-@api_roles(Role.admin)
-@bp.doc(security=BEARER)
+@bearer(Role.admin)
 @bp.arguments(s.StatsQuery(), location="query", as_kwargs=True)
 @bp.response(200, s.StatsAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(
     422, schema=s.ValidationAnswer, description="validation: `from` after `to`, or over 5 years"
 )
@@ -354,11 +365,8 @@ def get_stats(from_, to):
 
 
 @bp.get("/days/<isodate:date>/quotas")
-@api_roles(*STAFF)
-@bp.doc(security=BEARER)
+@bearer(*STAFF)
 @bp.response(200, s.QuotasAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(404, schema=s.Error, description="not_found")
 def day_quotas(date):
     """Each district's delegates and quota status for a Day (a coordinator: their own)."""
@@ -383,12 +391,9 @@ def day_quotas(date):
 
 @bp.post("/days/<isodate:date>/delegates")
 @takes_json
-@api_roles(Role.admin, Role.district)
-@bp.doc(security=BEARER)
+@bearer(Role.admin, Role.district, forbidden="forbidden: another district")
 @bp.arguments(s.DelegateBody())
 @bp.response(201, s.DelegateAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden: another district")
 @bp.alt_response(404, schema=s.Error, description="not_found: no such Day or time")
 @bp.alt_response(409, schema=s.Error, description="duplicate, closed or slot_full")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation or inactive_district")
@@ -495,12 +500,9 @@ def _registry_filters(query):
 
 
 @bp.get("/registry")
-@api_roles(Role.admin, Role.district)
-@bp.doc(security=BEARER)
+@bearer(Role.admin, Role.district)
 @bp.arguments(s.RegistryQuery(), location="query")
 @bp.response(200, s.RegistryAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
 def registry_list(query):
     """Registry entries, a page at a time (a coordinator: their district's)."""
@@ -519,14 +521,9 @@ def registry_list(query):
 
 
 @bp.get("/registry.xlsx")
-@api_roles(Role.admin, Role.district)
-@bp.doc(
-    security=BEARER,
-    responses={"200": {"description": "the registry form", "content": {XLSX_MIMETYPE: {}}}},
-)
+@bearer(Role.admin, Role.district)
+@bp.doc(responses={"200": {"description": "the registry form", "content": {XLSX_MIMETYPE: {}}}})
 @bp.arguments(s.RegistryQuery(), location="query")
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
 def registry_xlsx(query):
     """The registry form as XLSX (same filters)."""
@@ -540,12 +537,9 @@ def registry_xlsx(query):
 
 @bp.post("/proposals")
 @takes_json
-@api_roles(Role.admin, Role.district, Role.reception)
-@bp.doc(security=BEARER)
+@bearer(Role.admin, Role.district, Role.reception, forbidden="forbidden: another district")
 @bp.arguments(s.ProposalBody())
 @bp.response(201, s.ProposalAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden: another district")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
 def create_proposal(body):
     """Enter a proposal in the registry; it is numbered and routed."""
@@ -609,12 +603,9 @@ def create_proposal(body):
 
 @bp.post("/proposals/<number>/status")
 @takes_json
-@api_roles(Role.admin, Role.district)
-@bp.doc(security=BEARER)
+@bearer(Role.admin, Role.district)
 @bp.arguments(s.StatusBody())
 @bp.response(200, s.ProposalAnswer)
-@bp.alt_response(401, schema=s.Error, description="unauthorized")
-@bp.alt_response(403, schema=s.Error, description="forbidden")
 @bp.alt_response(404, schema=s.Error, description="not_found")
 @bp.alt_response(409, schema=s.TransitionRefused, description="transition, with the allowed ones")
 @bp.alt_response(422, schema=s.ValidationAnswer, description="validation")
