@@ -342,6 +342,23 @@ def _renew(ids):
         db.session.commit()
 
 
+def _each_claimed(ids):
+    """(position, message) of each claimed message in turn, the lease on the rest renewed
+    first. One another worker has taken back is passed over; one that must wait for an
+    earlier message of its thread goes back to pending for a while."""
+    for position, message_id in enumerate(ids):
+        _renew(ids[position:])
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None or message.status != OutboxStatus.sending:
+            continue
+        if _waits_for_earlier(message):
+            message.status = OutboxStatus.pending
+            message.next_attempt_at = utcnow() + THREAD_WAIT
+            db.session.commit()
+            continue
+        yield position, message
+
+
 def deliver(now=None, limit=BATCH):
     """Send what is due on every channel, mail first; returns a ``Delivery`` (sent, failed)
     of both. Each channel has its own claim, lease and back-off."""
@@ -368,16 +385,8 @@ def deliver_mail(now, limit=BATCH):
     socket.setdefaulttimeout(current_app.config.get("MAIL_TIMEOUT", 30))
     connection = _Connection()
     try:
-        for position, message_id in enumerate(ids):
-            _renew(ids[position:])
-            message = db.session.get(OutboxMessage, message_id)
-            if message is None or message.status != OutboxStatus.sending:
-                continue
-            if _waits_for_earlier(message):
-                message.status = OutboxStatus.pending
-                message.next_attempt_at = utcnow() + THREAD_WAIT
-                db.session.commit()
-                continue
+        for _position, message in _each_claimed(ids):
+            message_id = message.id
             try:
                 email = RENDERERS[message.kind](message)
                 connection.send(email)
@@ -522,16 +531,8 @@ def deliver_sms(now, limit=BATCH):
     sent = failed = 0
     errors = []
     try:
-        for position, message_id in enumerate(ids):
-            _renew(ids[position:])
-            message = db.session.get(OutboxMessage, message_id)
-            if message is None or message.status != OutboxStatus.sending:
-                continue
-            if _waits_for_earlier(message):
-                message.status = OutboxStatus.pending
-                message.next_attempt_at = utcnow() + THREAD_WAIT
-                db.session.commit()
-                continue
+        for position, message in _each_claimed(ids):
+            message_id = message.id
             if budget <= 0 or per_phone.get(message.recipient, 0) >= SMS_PER_PHONE_DAY:
                 message.status = OutboxStatus.pending
                 message.next_attempt_at = tomorrow
