@@ -1,6 +1,7 @@
 """The waiting list: joining a full Day, refusals, and the promotion that fills a freed seat
 at once (on a cancel, a move, added seats), told by mail with a REQUEST .ics."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -155,6 +156,21 @@ def test_the_pages_join_show_the_place_and_leave(client, full_day):
         "full_name": "Алия", "category": "citizen", "phone": "8 701 999 00 12",
         "topic": "problem", "consent": "y", "earliest": "10:40", "latest": "10:20"})  # fmt: skip
     assert bad.status_code == 422
+
+
+def test_an_empty_join_lists_each_error_as_a_link_to_its_field(client, full_day):
+    """The booking form's error summary (GOV.UK pattern) on the waiting list's form too,
+    in the order the page shows the fields."""
+    page = client.post(f"/days/{full_day.date}/waitlist", data={})
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"') : html.index("</ul>")]
+    links = re.findall(r'<a href="#([\w-]+)">', summary)
+    assert links == ["full_name", "category", "phone", "topic-0", "consent"]
+    for anchor in links:
+        assert f'id="{anchor}"' in html
+    # the consent covers the promotion's mail and SMS
+    assert "и на сообщения о записи по электронной почте и SMS" in html
 
 
 def test_promotion_mail_reaches_smtp_with_a_request_ics(app, client, full_day, smtp_server):
