@@ -105,6 +105,7 @@ def edit_day(day, changes, *, now, by=None):
         told = [b for b in active if b.status == BookingStatus.confirmed]
         for booking in told:
             bookings.cancel_booking(booking, now=now, by=by, tell=None, while_open=False)
+        waitlist.close(day, now=now)
     elif not changes.cancelled:
         day.status = DayStatus.scheduled
     if moved or layout_changed:

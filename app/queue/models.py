@@ -119,6 +119,8 @@ class WaitlistStatus(enum.StrEnum):
     waiting = "waiting"
     promoted = "promoted"
     left = "left"
+    #: the Day was cancelled while the person waited
+    cancelled = "cancelled"
 
     @property
     def title(self):
@@ -129,6 +131,7 @@ WAITLIST_TITLES = {
     WaitlistStatus.waiting: _l("on the waiting list"),
     WaitlistStatus.promoted: _l("booked from the waiting list"),
     WaitlistStatus.left: _l("left the waiting list"),
+    WaitlistStatus.cancelled: _l("the Day is cancelled"),
 }
 WAITING = "status = 'waiting'"
 
@@ -188,7 +191,7 @@ class WaitlistEntry(db.Model):
         _enum(WaitlistStatus), default=WaitlistStatus.waiting
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: promoted (a booking with the same code) or left
+    #: promoted (a booking with the same code), left, or the Day cancelled
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
 

@@ -39,3 +39,18 @@ def waitlist_joined(row):
             text=render_template("email/waitlist_joined.txt", **context),
             html=render_template("email/waitlist_joined.html", **context),
         )
+
+
+@renderer("waitlist_cancelled")
+def waitlist_cancelled(row):
+    """The Day was cancelled while the person waited: off the list, and where to go next."""
+    facts = row.payload
+    with mail_context(row.language):
+        context = {"facts": facts, "day": date.fromisoformat(facts["date"]),
+                   "days_link": public_url("days.index")}  # fmt: skip
+        return compose(
+            to=row.recipient,
+            subject=_("The Civil Initiatives Day is cancelled"),
+            text=render_template("email/waitlist_cancelled.txt", **context),
+            html=render_template("email/waitlist_cancelled.html", **context),
+        )

@@ -280,6 +280,31 @@ def fill(day, *, now):
     return promoted
 
 
+def close(day, *, now):
+    """The Day is cancelled: everyone still waiting is off its list, told by mail (the
+    booked get the Day's own cancellation). Returns how many were waiting."""
+    entries = db.session.scalars(
+        select(WaitlistEntry)
+        .where(WaitlistEntry.day_id == day.id, WaitlistEntry.status == WaitlistStatus.waiting)
+        .order_by(WaitlistEntry.id)
+    ).all()
+    if not entries:
+        return 0
+    db.session.execute(
+        update(WaitlistEntry)
+        .where(WaitlistEntry.id.in_([e.id for e in entries]),
+               WaitlistEntry.status == WaitlistStatus.waiting)
+        .values(status=WaitlistStatus.cancelled, ended_at=now)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    for entry in entries:
+        if entry.email:
+            outbox.enqueue("waitlist_cancelled", entry.email, language=entry.language,
+                           thread=f"booking:{entry.code}", code=entry.code,
+                           full_name=entry.full_name, date=day.date.isoformat())  # fmt: skip
+    return len(entries)
+
+
 def forget_past(now):
     """Delete the waiting lists of Days that are over: an entry never promoted has no use
     after its Day, and one promoted lives on as its booking (``flask privacy purge``)."""

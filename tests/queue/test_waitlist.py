@@ -5,7 +5,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.bookings import services as bookings
 from app.bookings.models import Booking
@@ -213,3 +213,38 @@ def test_privacy_purge_deletes_the_waiting_lists_of_past_days(app, client, full_
     result = app.test_cli_runner().invoke(args=["privacy", "purge"])
     assert "1 waiting-list entries of past Days deleted" in result.output, result.output
     assert db.session.scalar(select(WaitlistEntry.id)) is None
+
+
+def test_a_cancelled_day_closes_its_waiting_list_and_tells_each_person(
+    app, client, full_day, make_user, smtp_server
+):
+    from app.office.days import DayChanges, edit_day
+
+    first = join(client, full_day, 1).json
+    second = join(client, full_day, 2, email=None, language="kk").json
+    changes = DayChanges(date=full_day.date, opens=time(10), closes=time(11), slot_minutes=20,
+                         slot_capacity=1, break_from=None, break_to=None, cancelled=True,
+                         note=None)  # fmt: skip
+    edit_day(full_day, changes, now=utcnow(), by=make_user("admin"))
+    db.session.commit()
+    entries = db.session.scalars(select(WaitlistEntry).order_by(WaitlistEntry.id)).all()
+    assert [e.status for e in entries] == [WaitlistStatus.cancelled] * 2
+    assert all(e.ended_at is not None and e.booking_id is None for e in entries)
+    promoted = select(func.count(Booking.id)).where(
+        Booking.code.in_([first["code"], second["code"]])
+    )
+    assert db.session.scalar(promoted) == 0
+
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    mails = [m for m in smtp_server.messages if m["To"] == "wait1@example.kz"]
+    assert len(mails) == 2  # joined, then the cancellation, in one thread
+    text = mails[1].get_body(("plain",)).get_content()
+    assert "отменён" in text and first["code"] in text and "://testserver/\n" in text
+
+    page = client.get(f"/waitlist/{second['code']}?token={second['manage_token']}&lang=kk")
+    html = page.get_data(as_text=True)
+    assert "Бұл күн болмайды." in html and 'class="button button-primary" href="/"' in html
+    assert f"/waitlist/{second['code']}/leave" not in html
+    # the person cannot rejoin a cancelled Day's list, nor leave a closed one
+    assert join(client, full_day, 3).status_code == 409
