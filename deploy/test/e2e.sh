@@ -256,6 +256,7 @@ export E2E_BASE="https://127.0.0.1:$P_HTTPS" E2E_HTTP="http://127.0.0.1:$P_HTTP"
   E2E_MAILDIR="$TMP/maildir" E2E_STATIC="$REPO/app/static" E2E_RUN="$RUN" \
   E2E_ADMIN_EMAIL="$ADMIN_EMAIL" E2E_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
   E2E_STAFF_TOKEN="$STAFF_TOKEN" E2E_KILL_PIDFILE="$TMP/app1.pid" \
+  E2E_NGINX_ERRORS="$TMP/nginx/civic-day.error.log" \
   E2E_APPS="http://127.0.0.1:$P_APP1 http://127.0.0.1:$P_APP2"
 client() { "$PY" deploy/test/client.py "$1"; }
 
