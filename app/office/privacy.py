@@ -18,7 +18,7 @@ import calendar
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -34,6 +34,7 @@ from app.core.i18n import LOCAL_TZ
 from app.core.outbox import OutboxMessage, OutboxStatus
 from app.days.models import Day
 from app.extensions import db
+from app.queue.models import WaitlistEntry
 from app.reception.models import VisitNote
 from app.registry.models import Initiator, Proposal
 
@@ -202,10 +203,11 @@ class Person:
     bookings: list
     proposals: list
     mails: list
+    waitlist: list = field(default_factory=list)
 
     @property
     def found(self):
-        return len(self.bookings) + len(self.proposals) + len(self.mails)
+        return len(self.bookings) + len(self.proposals) + len(self.mails) + len(self.waitlist)
 
     @property
     def label(self):
@@ -238,6 +240,15 @@ def find_person(*, phone=None, email=None):
         .order_by(Booking.created_at)
     ).all()
     ids = [b.id for b in found]
+    waiting = [WaitlistEntry.phone == phone] if phone else []
+    if email:
+        waiting.append(WaitlistEntry.email == email)
+    entries = db.session.scalars(
+        select(WaitlistEntry)
+        .where(or_(*waiting))
+        .options(selectinload(WaitlistEntry.day), selectinload(WaitlistEntry.district))
+        .order_by(WaitlistEntry.created_at)
+    ).all()
     by_contact = []
     if phone:
         by_contact.append(Proposal.phone == phone)
@@ -248,7 +259,8 @@ def find_person(*, phone=None, email=None):
     proposals = db.session.scalars(
         select(Proposal).where(or_(*by_contact)).order_by(Proposal.created_at)
     ).all()
-    threads = [f"booking:{b.code}" for b in found] + [f"proposal:{p.id}" for p in proposals]
+    threads = [f"booking:{code}" for code in {b.code for b in found} | {e.code for e in entries}]
+    threads += [f"proposal:{p.id}" for p in proposals]
     about = [OutboxMessage.thread.in_(threads or [""])]
     if email:
         about.append(OutboxMessage.recipient == email)
@@ -257,7 +269,7 @@ def find_person(*, phone=None, email=None):
         .where(or_(*about), OutboxMessage.recipient != ANONYMOUS)
         .order_by(OutboxMessage.id)
     ).all()
-    return Person(phone, email, found, proposals, mails)
+    return Person(phone, email, found, proposals, mails, entries)
 
 
 def _iso(value):
@@ -310,6 +322,29 @@ def person_as_json(person):
             }
             for p in person.proposals
         ],
+        "waitlist": [
+            {
+                "code": e.code,
+                "day": _iso(e.day.date),
+                "status": e.status.value,
+                "category": e.category.value,
+                "full_name": e.full_name,
+                "organization": e.organization,
+                "district": e.district.code if e.district else None,
+                "phone": e.phone,
+                "email": e.email,
+                "topic": e.topic.value,
+                "message": e.message,
+                "language": e.language,
+                "earliest": _iso(e.earliest),
+                "latest": _iso(e.latest),
+                "consent_version": e.consent_version,
+                "consented_at": _iso(e.consented_at),
+                "created_at": _iso(e.created_at),
+                "ended_at": _iso(e.ended_at),
+            }
+            for e in person.waitlist
+        ],
         "mails": [
             {
                 "kind": m.kind,
@@ -345,11 +380,20 @@ class PersonalDataRequest:
 def erase_person(person, *, by):
     """The purge, for this person only: bookings keep their counts and lose everything that
     names or reaches them (notes, audit details, mail, the contact on proposals; a citizen
-    initiator's name too). Returns how many records changed."""
+    initiator's name too); their waiting-list entries are deleted. Returns how many records
+    changed."""
     ids = [b.id for b in person.bookings]
     threads = [f"booking:{b.code}" for b in person.bookings]
     if ids:
         _purge_bookings(ids, threads)
+    if person.waitlist:
+        # An entry is nothing but the person's details: it goes (off the list, if waiting).
+        db.session.execute(
+            delete(WaitlistEntry)
+            .where(WaitlistEntry.id.in_([e.id for e in person.waitlist]))
+            .execution_options(synchronize_session=False)
+        )
+        _scrub_mail(OutboxMessage.thread.in_([f"booking:{e.code}" for e in person.waitlist]))
     for proposal in person.proposals:
         proposal.phone = proposal.email = None
         if proposal.initiator_type == Initiator.citizen:

@@ -21,6 +21,7 @@ from app.bookings.models import Booking, Category, Topic
 from app.core.db import UTCDateTime, utcnow
 from app.days.models import Day
 from app.extensions import db
+from app.places.models import District
 
 
 def _enum(cls):
@@ -196,6 +197,7 @@ class WaitlistEntry(db.Model):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
 
     day: Mapped[Day] = relationship()
+    district: Mapped[District | None] = relationship()
 
 
 class KioskDevice(db.Model):

@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 
 from app.bookings import services as bookings
 from app.bookings.models import Booking, Category
+from app.core import outbox
 from app.core.audit import AuditEntry
 from app.extensions import db
 from app.office import privacy
+from app.queue.models import WaitlistEntry, WaitlistStatus
 from app.reception import services as desk
 from app.registry import deadlines
 from app.registry.models import Initiator, Origin
@@ -43,6 +45,18 @@ def seed_person(make_day, make_user, make_proposal):
                          phone="+77015550000", topic=bookings.Topic.problem, consent=True),
         now=before,
     )  # fmt: skip
+    # ... and waits on a later Day's list (the entry and its mail are theirs too)
+    later = make_day(date(2027, 1, 29))
+    entry = WaitlistEntry(
+        code="WAITMK", token_hash="0" * 64, day_id=later.id, full_name=f"Айгерім {MARK}",
+        category=Category.npo, organization=f"ОФ {MARK}", phone=PHONE, email=EMAIL,
+        topic=bookings.Topic.proposal, message=f"күту {MARK}", language="kk",
+        status=WaitlistStatus.waiting, created_at=before,
+    )  # fmt: skip
+    db.session.add(entry)
+    outbox.enqueue("waitlist_joined", EMAIL, thread="booking:WAITMK", code="WAITMK",
+                   full_name=entry.full_name, date=later.date.isoformat(), position=1,
+                   earliest=None, latest=None, token_hash=entry.token_hash)  # fmt: skip
     db.session.commit()
     make_proposal(booking=booking, origin=Origin.booking, initiator_type=Initiator.citizen,
                   initiator_name=f"Айгерім {MARK}", phone=PHONE, email=EMAIL,
@@ -65,13 +79,18 @@ def test_the_export_holds_everything_about_the_person(client, make_day, make_use
     assert held["code"] == booking.code and held["full_name"] == f"Айгерім {MARK}"
     assert held["visit_notes"][0]["text"] == f"обсудили {MARK}"
     assert len(data["proposals"]) == 1 and data["mails"]
+    [waiting] = data["waitlist"]
+    assert waiting["code"] == "WAITMK" and waiting["message"] == f"күту {MARK}"
+    assert waiting["day"] == "2027-01-29" and waiting["status"] == "waiting"
+    assert "waitlist_joined" in [m["kind"] for m in data["mails"]]
+    assert "WAITMK" in found
     assert other.code not in json.dumps(data)
     assert f"Айгерім {MARK}" in archive.read("summary.html").decode()
     entry = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "privacy.export")
     ).one()
     assert PHONE not in (entry.object_label or "") and entry.after == {
-        "found": held and 1 + 1 + len(data["mails"])
+        "found": held and 1 + 1 + 1 + len(data["mails"])
     }
 
 
@@ -106,6 +125,7 @@ def test_erasure_removes_the_person_only_and_keeps_the_counts(
     assert MARK not in everything and MARK.lower() not in everything
     assert "9997755" not in everything
     assert db.session.scalar(select(func.count(Booking.id))) == 2
+    assert db.session.scalar(select(func.count(WaitlistEntry.id))) == 0
     assert db.session.get(Booking, other.id).full_name == "Дана Омарова"
     assert db.session.get(Booking, booking.id).category == Category.npo  # counts stay
     assert db.session.scalars(
