@@ -95,6 +95,11 @@ def tenge(amount):
     return format_decimal(amount, "#,##0" if whole else "#,##0.00") + "\u00a0₸"
 
 
+def minutes(value):
+    """A duration in minutes with one decimal, in the language's way («12,5»)."""
+    return format_decimal(value, "0.0")
+
+
 def lang_url(code):
     """This page in another language (the choice is then remembered)."""
     args = request.args.to_dict()
@@ -114,5 +119,6 @@ def init_app(app):
         local_time=local_time,
         to_local=to_local,
         tenge=tenge,
+        minutes=minutes,
         phone=format_phone,
     )

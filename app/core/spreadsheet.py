@@ -41,6 +41,8 @@ class Type(enum.Enum):
     money = "money"
     #: yes / no, as words
     boolean = "boolean"
+    #: a duration in minutes, one decimal
+    minutes = "minutes"
 
 
 #: Russian order of day, month and year; Excel and LibreOffice show them in any language
@@ -50,6 +52,7 @@ NUMBER_FORMATS = {
     Type.datetime: "DD.MM.YYYY HH:MM",
     Type.integer: "#,##0",
     Type.money: "#,##0.00",
+    Type.minutes: "0.0",
 }
 CSV_FORMATS = {Type.date: "%d.%m.%Y", Type.time: "%H:%M", Type.datetime: "%d.%m.%Y %H:%M"}
 #: ?sep= of a CSV link → (field separator, decimal separator)
@@ -149,6 +152,8 @@ class _Values:
             return int(value)
         if kind is Type.money:
             return value if isinstance(value, Decimal) else Decimal(str(value))
+        if kind is Type.minutes:
+            return round(float(value), 1)
         if kind is Type.boolean:
             return self.words[bool(value)]
         if kind is Type.phone:
@@ -191,6 +196,8 @@ def _shown_width(kind, value):
         return len(f"{value:,}")
     if kind is Type.money:
         return len(f"{value:,.2f}")
+    if kind is Type.minutes:
+        return len(f"{value:.1f}")
     if kind in (Type.date, Type.time, Type.datetime):
         return len(value.strftime(CSV_FORMATS[kind]))
     return max(len(line) for line in value.split("\n"))
@@ -324,6 +331,8 @@ def _csv_cell(kind, value, decimal):
         return str(value)
     if kind is Type.money:
         return f"{value:.2f}".replace(".", decimal)
+    if kind is Type.minutes:
+        return f"{value:.1f}".replace(".", decimal)
     return safe_cell(value)
 
 

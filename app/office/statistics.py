@@ -16,6 +16,7 @@ from app.days.models import Day
 from app.districts import services as quotas
 from app.extensions import db
 from app.places.models import District
+from app.queue import services as queue
 from app.registry import stats
 
 FROM_AFTER_TO = _l("The start of the period is after its end.")
@@ -92,6 +93,7 @@ def build(view, now):
         _breakdown("district", _("Visitors by district"), _("District or city"),
                    _district_rows(view.totals.by_district, names)),
         _quotas(view, day_list, now),
+        _queue_times(view, day_list),
         *_proposals(view),
     ]  # fmt: skip
     return view
@@ -171,6 +173,31 @@ def _quotas(view, day_list, now):
               sum(f.registered for f in figures), sum(f.attended for f in figures)]  # fmt: skip
     chart = [(localized(f.district), f.met) for f in figures]
     return Section("quotas", title, columns, rows, totals, chart)
+
+
+def _queue_times(view, day_list):
+    """Waiting (check-in → first call) and service (call → done) in minutes, median and 90th
+    percentile: by desk for a Day, by Day for a period. One query (queue.times_by_day)."""
+    columns = [Column(_("Waiting, median"), Type.minutes),
+               Column(_("Waiting, 90%"), Type.minutes),
+               Column(_("Service, median"), Type.minutes),
+               Column(_("Service, 90%"), Type.minutes), _count(_("Called"))]  # fmt: skip
+
+    def line(first, summary):
+        waiting, service = summary["waiting"], summary["service"]
+        return [first, waiting["median"], waiting["p90"], service["median"], service["p90"],
+                waiting["count"]]  # fmt: skip
+
+    times = queue.times_by_day(day_list)
+    if view.mode == "day":
+        day = times[view.day.id]
+        rows = [line(_("Desk %(number)d", number=n), s) for n, s in day["desks"].items()]
+        first, totals = Column(_("Desk")), line(_("The Day"), day["day"])
+    else:
+        rows = [line(d.date, times[d.id]["day"]) for d in day_list if times[d.id]["visitors"]]
+        first, totals = Column(_("Day"), Type.date), None
+    return Section("queue_times", _("Waiting and service times, minutes"), [first, *columns],
+                   rows, totals)  # fmt: skip
 
 
 def _proposals(view):

@@ -135,7 +135,7 @@ def test_each_table_exports_to_xlsx(client, busy_day):
     whole = client.get(f"/office/stats.xlsx?date={day.date}")
     assert whole.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(whole.data))
-    assert len(book.sheetnames) == 9 and len(set(book.sheetnames)) == 9
+    assert len(book.sheetnames) == 10 and len(set(book.sheetnames)) == 10
     one = client.get(f"/office/stats.xlsx?date={day.date}&table=category&lang=kk")
     sheet = openpyxl.load_workbook(io.BytesIO(one.data)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]

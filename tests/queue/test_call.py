@@ -1,7 +1,10 @@
 """The call: who is next (the order rule, as a table), the statuses of a visit, refusals."""
 
+import io
+import re
 from datetime import timedelta
 
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +12,7 @@ from app.core.audit import AuditEntry
 from app.extensions import db
 from app.queue import services as queue
 from app.queue.models import Visit, VisitStatus
+from tests.conftest import sign_in
 
 from .conftest import ON, local
 
@@ -234,3 +238,39 @@ def test_times_of_several_days_in_one_query(make_day, arrive):
     assert found[day.id]["desks"][1]["waiting"]["median"] == 4.0
     assert found[day.id]["day"]["service"] == {"count": 1, "median": 6.0, "p90": 6.0}
     assert found[other.id]["day"]["waiting"] == {"count": 0, "median": None, "p90": None}
+
+
+def test_the_office_statistics_show_the_queue_times_by_desk_and_by_day(
+    client, make_day, arrive, make_user
+):
+    day = make_day(ON)
+    other = make_day(ON + timedelta(days=28))
+    arrive(day, "booked", 0, "10:00")
+    arrive(day, "booked", 1, "10:02")
+    first = queue.call_next(day, 1, by=arrive.staff, now=local("10:04"))
+    queue.change_visit(first, "done", by=arrive.staff, now=local("10:10"))
+    second = queue.call_next(day, 2, by=arrive.staff, now=local("10:07"))
+    queue.change_visit(second, "done", by=arrive.staff, now=local("10:22"))
+    db.session.commit()
+    sign_in(client, make_user("admin"))
+
+    html = client.get(f"/office/stats?date={day.date}&lang=ru").get_data(as_text=True)
+    table = html[html.index('data-table="queue_times"') :]
+    table = table[: table.index("</table>")]
+    rows = [re.sub(r"<[^>]+>", "|", row).strip("|").split("||")
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]  # fmt: skip
+    # waiting 4 and 5 minutes, service 6 and 15, as queue.times has them
+    assert rows == [
+        ["Стойка 1", "4,0", "4,0", "6,0", "6,0", "1"],
+        ["Стойка 2", "5,0", "5,0", "15,0", "15,0", "1"],
+        ["День", "4,5", "4,9", "10,5", "14,1", "2"],
+    ]
+
+    period = client.get(f"/office/stats.xlsx?from={day.date}&to={other.date}&table=queue_times")
+    sheet = openpyxl.load_workbook(io.BytesIO(period.data)).active
+    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert [day.date, 4.5, 4.9, 10.5, 14.1, 2] in [
+        [r[0].date() if hasattr(r[0], "date") else r[0], *r[1:6]] for r in values
+    ]
+    assert sheet.cell(row=len(values), column=2).number_format == "0.0"
+    assert other.date not in [r[0] for r in values]  # a Day with no calls has no row
