@@ -217,20 +217,26 @@ def phase_prepare():
     check(location.startswith("https://") and location.endswith("/days?x=1"), location)
     say(f"HTTP -> 301 {location}")
 
-    # Static files come from nginx (the app sets no max-age on its own static route).
-    for name in ("css/site.css", "js/reception.js"):
-        answer = call("GET", f"/static/{name}")
+    # Static files come from nginx: a year for the versioned URLs the pages carry, a week
+    # without a version.
+    page = call("GET", "/").text
+    versioned = re.findall(r"/static/((?:css|js)/[\w.-]+)\?v=(\w+)", page)
+    check(versioned, "no versioned static URL on /")
+    for name, version in [*versioned[:2], ("css/site.css", None), ("js/reception.js", None)]:
+        path = f"/static/{name}" + (f"?v={version}" if version else "")
+        answer = call("GET", path)
         on_disk = (Path(ENV["E2E_STATIC"]) / name).read_bytes()
-        check(answer.status == 200 and answer.body == on_disk, f"/static/{name}: {answer.status}")
+        check(answer.status == 200 and answer.body == on_disk, f"{path}: {answer.status}")
+        wanted = "max-age=31536000, immutable" if version else "max-age=604800"
         check(
-            "max-age=604800" in (answer.headers.get("Cache-Control") or ""),
-            f"/static/{name} Cache-Control: {answer.headers.get('Cache-Control')}",
+            answer.headers.get("Cache-Control") == f"public, {wanted}",
+            f"{path} Cache-Control: {answer.headers.get('Cache-Control')}",
         )
         check(
             answer.headers.get("Content-Security-Policy") is None,
-            f"/static/{name} came from the app, not from nginx",
+            f"{path} came from the app, not from nginx",
         )
-    say("static files served by nginx, Cache-Control max-age=604800")
+    say("static files served by nginx: ?v=<hash> a year (immutable), unversioned a week")
 
     # Pages come from the app, with its production headers (HSTS).
     answer = call("GET", "/")
