@@ -77,6 +77,15 @@ def reset_schema(app):
         upgrade()
 
 
+def pytest_collection_modifyitems(items):
+    """Mark the PostgreSQL half (``-m postgres`` / ``-m "not postgres"``): `make test` runs
+    the two halves side by side."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("app") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def app(request, tmp_path_factory):
     url = database_url_for(request.param, tmp_path_factory)
