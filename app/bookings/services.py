@@ -425,18 +425,13 @@ def _insert_booking_statement():
     return insert(Booking).returning(Booking.id)
 
 
-def _insert_new(values, told=()):
-    """Write a new booking with one INSERT … RETURNING id (cheaper than the unit of work for
-    one row), with the outbox rows that tell it (``told``: on PostgreSQL in the same
-    statement), and hand it to the session as a loaded, clean object. The database's
+def _insert_new(values):
+    """Write a new booking with one prebuilt INSERT … RETURNING id (cheaper than the unit of
+    work for one row) and hand it to the session as a loaded, clean object. The database's
     unique indexes refuse a twin (one active booking per phone and per e-mail a Day) and a
     code drawn twice (then the whole transaction is run again: ``Retry``)."""
     try:
-        if told:
-            new_id = outbox.insert_with_rows(insert(Booking).values(values).returning(
-                Booking.id), list(told))  # fmt: skip
-        else:
-            new_id = execute_now(_insert_booking_statement(), values).scalar_one()
+        new_id = execute_now(_insert_booking_statement(), values).scalar_one()
     except IntegrityError as exc:
         if "code" in violated_constraint(exc):
             raise Retry() from exc
@@ -454,15 +449,16 @@ def contact_of(booking):
     return Contact(email=booking.email, phone=booking.phone, sms_allowed=booking.sms_allowed)
 
 
-def messages(kind, booking, *, slot, day, previous=None, dedupe_key=None):
-    """The outbox rows that tell this change — mail, SMS, as the visitor can be reached
-    (``channels.routes`` decides) — with its facts as they are at this moment (the outbox
-    keeps them: a later change never rewrites what a message says)."""
+def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
+    """Queue the messages that tell this change — mail, SMS, as the visitor can be reached
+    (``channels.tell`` decides) — with its facts as they are at this moment (the outbox
+    keeps them: a later change never rewrites what a message says). Messages for one
+    booking go out in the order of its changes, channel by channel. Returns how many."""
     contact = contact_of(booking)
     if not (contact.email or contact.phone):
-        return []
+        return 0
     facts = BookingFacts.of(booking, slot=slot, day=day, previous=previous)
-    return channels.messages(
+    return channels.tell(
         kind,
         contact,
         language=booking.language,
@@ -470,14 +466,6 @@ def messages(kind, booking, *, slot, day, previous=None, dedupe_key=None):
         thread=f"booking:{booking.code}",
         **facts.as_json(),
     )
-
-
-def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
-    """Queue the messages that tell this change (``messages``). Messages for one booking go
-    out in the order of its changes, channel by channel. Returns how many."""
-    rows = messages(kind, booking, slot=slot, day=day, previous=previous, dedupe_key=dedupe_key)
-    outbox.insert_rows(rows)
-    return len(rows)
 
 
 def create_booking(
@@ -514,43 +502,44 @@ def create_booking(
     code = code or new_code()
     # Nobody holds a manage link for a walk-in: a random hash that no token matches.
     token = secrets.token_urlsafe(24) if walk_in else manage_token(code)
-    values = {
-        "code": code,
-        "token_hash": hash_token(token),
-        "day_id": day.id,
-        "slot_id": None if walk_in or slot is None else slot.id,
-        "full_name": visitor.full_name,
-        "category": visitor.category,
-        "organization": visitor.organization
-        if visitor.category.needs_organization or source != Source.online
-        else None,
-        "position": visitor.position,
-        "delegate_role": visitor.delegate_role,
-        "district_id": visitor.district_id,
-        "phone": visitor.phone,
-        "email": visitor.email,
-        "topic": visitor.topic,
-        "message": visitor.message,
-        "language": visitor.language,
-        "consent_version": PRIVACY_VERSION if visitor.consent else None,
-        "consented_at": now if visitor.consent else None,
-        "status": BookingStatus.checked_in if walk_in else BookingStatus.confirmed,
-        "source": source,
-        "sequence": 0,
-        "created_at": now,
-        "updated_at": now,
-        "cancelled_at": None,
-        "reminder_queued_at": None,
-        "sms_opt_out_at": None,
-        "sms_link_version": 0,
-        "checked_in_at": now if walk_in else None,
-        "checked_in_by_id": getattr(by, "id", None) if walk_in else None,
-    }
-    # The confirmation's messages are written with the booking (its facts need no id).
-    told = messages(tell, Booking(**values), slot=slot, day=day) if tell and not walk_in else []
-    booking = _insert_new(values, told)
+    booking = _insert_new(
+        {
+            "code": code,
+            "token_hash": hash_token(token),
+            "day_id": day.id,
+            "slot_id": None if walk_in or slot is None else slot.id,
+            "full_name": visitor.full_name,
+            "category": visitor.category,
+            "organization": visitor.organization
+            if visitor.category.needs_organization or source != Source.online
+            else None,
+            "position": visitor.position,
+            "delegate_role": visitor.delegate_role,
+            "district_id": visitor.district_id,
+            "phone": visitor.phone,
+            "email": visitor.email,
+            "topic": visitor.topic,
+            "message": visitor.message,
+            "language": visitor.language,
+            "consent_version": PRIVACY_VERSION if visitor.consent else None,
+            "consented_at": now if visitor.consent else None,
+            "status": BookingStatus.checked_in if walk_in else BookingStatus.confirmed,
+            "source": source,
+            "sequence": 0,
+            "created_at": now,
+            "updated_at": now,
+            "cancelled_at": None,
+            "reminder_queued_at": None,
+            "sms_opt_out_at": None,
+            "sms_link_version": 0,
+            "checked_in_at": now if walk_in else None,
+            "checked_in_by_id": getattr(by, "id", None) if walk_in else None,
+        }
+    )
     booking.manage_token = None if walk_in else token
     booking.seat = slot if source == Source.online else None
+    if not walk_in and tell:
+        notify(tell, booking, slot=slot, day=day)
     return booking
 
 

@@ -216,41 +216,17 @@ def _insert_ignoring_twins(dialect):
     return module.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
-def rows_for(kind, recipients, *, language="ru", thread=None, **facts):
-    """The outbox rows of one change told on every (channel, recipient, dedupe key)."""
+def enqueue_each(kind, recipients, *, language="ru", thread=None, **facts):
+    """Queue one message per (channel, recipient, dedupe key) — the same change told on
+    every channel — in one statement; a row whose dedupe key is already queued is skipped."""
     now = utcnow()
-    return [
+    rows = [
         _row(kind, recipient, language=language, dedupe_key=key, thread=thread,
              channel=channel, facts=facts, now=now)
         for channel, recipient, key in recipients
     ]  # fmt: skip
-
-
-def insert_rows(rows):
-    """INSERT the rows in one statement; a row whose dedupe key is already queued is
-    skipped. One row goes as a plain execute (cheaper than executemany)."""
     if rows:
-        execute_now(_insert_ignoring_twins(db.engine.dialect.name),
-                    rows[0] if len(rows) == 1 else rows)  # fmt: skip
-
-
-def insert_with_rows(statement, rows):
-    """On PostgreSQL: ``statement`` (an INSERT … RETURNING) and the outbox rows as one
-    statement — a data-modifying CTE, one round trip — returning what ``statement`` returns.
-    Elsewhere (SQLite has no such CTE) the two go one after the other."""
-    if not rows or db.engine.dialect.name != "postgresql":
-        result = execute_now(statement, {}).scalar_one()
-        insert_rows(rows)
-        return result
-    told = _insert_ignoring_twins("postgresql").values(rows).cte("told")
-    made = statement.cte("made")
-    return execute_now(select(made).add_cte(told), {}).scalar_one()
-
-
-def enqueue_each(kind, recipients, *, language="ru", thread=None, **facts):
-    """Queue one message per (channel, recipient, dedupe key) — the same change told on
-    every channel — in one statement; a row whose dedupe key is already queued is skipped."""
-    insert_rows(rows_for(kind, recipients, language=language, thread=thread, **facts))
+        execute_now(_insert_ignoring_twins(db.engine.dialect.name), rows)
 
 
 def backoff(attempts):
