@@ -223,37 +223,33 @@ def mask(value):
     return f"{value[:5]}…{value[-2:]}"
 
 
+def _matching(model, phone, email):
+    """The conditions "this phone" and "this e-mail" on a model's own columns (those given)."""
+    found = [model.phone == phone] if phone else []
+    if email:
+        found.append(model.email == email)
+    return found
+
+
 def find_person(*, phone=None, email=None):
-    """The person's bookings (with their notes), proposals (as initiator or raised at their
-    visits) and mail — a handful of queries."""
+    """The person's bookings (with their notes), waiting-list entries, proposals (as
+    initiator or raised at their visits) and mail — a handful of queries."""
     if not phone and not email:
         return Person(phone, email, [], [], [])
-    contact = []
-    if phone:
-        contact.append(Booking.phone == phone)
-    if email:
-        contact.append(Booking.email == email)
     found = db.session.scalars(
         select(Booking)
-        .where(or_(*contact))
+        .where(or_(*_matching(Booking, phone, email)))
         .options(selectinload(Booking.notes), selectinload(Booking.day))
         .order_by(Booking.created_at)
     ).all()
     ids = [b.id for b in found]
-    waiting = [WaitlistEntry.phone == phone] if phone else []
-    if email:
-        waiting.append(WaitlistEntry.email == email)
     entries = db.session.scalars(
         select(WaitlistEntry)
-        .where(or_(*waiting))
+        .where(or_(*_matching(WaitlistEntry, phone, email)))
         .options(selectinload(WaitlistEntry.day), selectinload(WaitlistEntry.district))
         .order_by(WaitlistEntry.created_at)
     ).all()
-    by_contact = []
-    if phone:
-        by_contact.append(Proposal.phone == phone)
-    if email:
-        by_contact.append(Proposal.email == email)
+    by_contact = _matching(Proposal, phone, email)
     if ids:
         by_contact.append(Proposal.booking_id.in_(ids))
     proposals = db.session.scalars(
