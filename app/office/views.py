@@ -206,20 +206,25 @@ def edit_district(district_code):
 @staff_required(*ADMIN)
 def district_quota(district_code):
     district = places.district_by_code(district_code) or abort(404)
+    _save_quota(district, days.today_local(utcnow()))
+    return redirect(url_for("office.edit_district", district_code=district.code))
+
+
+def _save_quota(district, today):
+    """The quota form posted for one district: saved (from tomorrow on) or refused, and
+    the outcome flashed for the page it returns to."""
     form = QuotaForm()
     if not form.validate():
         flash(_("Minimum and target are whole numbers from 0 to 20."), "error")
+        return
+    minimum, target = form.delegate_min.data, form.delegate_target.data
+    _setting, refused = attempt(
+        lambda: quotas.set_quota(district, minimum, target, today=today, by=current_user)
+    )
+    if refused:
+        flash(refused.text, "error")
     else:
-        today = days.today_local(utcnow())
-        minimum, target = form.delegate_min.data, form.delegate_target.data
-        _setting, refused = attempt(
-            lambda: quotas.set_quota(district, minimum, target, today=today, by=current_user)
-        )
-        if refused:
-            flash(refused.text, "error")
-        else:
-            flash(_("Saved. The new quota applies to Days from tomorrow on."), "success")
-    return redirect(url_for("office.edit_district", district_code=district.code))
+        flash(_("Saved. The new quota applies to Days from tomorrow on."), "success")
 
 
 # --- personal data and settings -------------------------------------------------------------
@@ -642,21 +647,10 @@ def quota_settings():
     now = utcnow()
     today = days.today_local(now)
     if request.method == "POST":
-        form = QuotaForm()
         district = db.session.get(District, params.form_int("district_id", 0))
         if district is None:
             abort(404)
-        if not form.validate():
-            flash(_("Minimum and target are whole numbers from 0 to 20."), "error")
-        else:
-            minimum, target = form.delegate_min.data, form.delegate_target.data
-            _setting, refused = attempt(
-                lambda: quotas.set_quota(district, minimum, target, today=today, by=current_user)
-            )
-            if refused:
-                flash(refused.text, "error")
-            else:
-                flash(_("Saved. The new quota applies to Days from tomorrow on."), "success")
+        _save_quota(district, today)
         return redirect(url_for("office.quota_settings"))
     current = quotas.settings_on(today + timedelta(days=1))
     history = db.session.scalars(
