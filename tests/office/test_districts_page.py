@@ -108,3 +108,36 @@ def test_the_quota_override_from_the_district_page(client, world):
     assert settings[shet.id] == (2, 4)
     listing = client.get("/office/districts").get_data(as_text=True)
     assert "2 / 4" in listing.split('data-district="shet"')[1].split("</tr>")[0]
+
+
+def test_a_quota_is_saved_from_either_page_and_a_bad_one_is_refused(client, world):
+    """The district's own page and the quota settings page save a quota the same way: from
+    tomorrow on; target below minimum, or not a number, changes nothing."""
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+    from app.days.services import today_local
+
+    sign_in(client, world["users"]["admin"])
+    nura, shet = district_by_code("nura"), district_by_code("shet")
+    tomorrow = today_local(utcnow()) + timedelta(days=1)
+    saved = client.post("/office/districts/nura/quota",
+                        data={"delegate_min": "2", "delegate_target": "3"})  # fmt: skip
+    assert saved.status_code == 302 and saved.location.endswith("/office/districts/nura")
+    saved = client.post("/office/quotas/settings", data={
+        "district_id": str(shet.id), "delegate_min": "1", "delegate_target": "4"})  # fmt: skip
+    assert saved.status_code == 302 and saved.location.endswith("/office/quotas/settings")
+    assert quotas.settings_on(tomorrow, [nura.id, shet.id]) == {nura.id: (2, 3), shet.id: (1, 4)}
+    refused = [
+        ("/office/districts/nura/quota", {"delegate_min": "3", "delegate_target": "1"}),
+        ("/office/districts/nura/quota", {"delegate_min": "x", "delegate_target": "1"}),
+        ("/office/quotas/settings",
+         {"district_id": str(nura.id), "delegate_min": "5", "delegate_target": "2"}),
+    ]  # fmt: skip
+    for url, data in refused:
+        assert client.post(url, data=data).status_code == 302
+    assert quotas.settings_on(tomorrow, [nura.id])[nura.id] == (2, 3)
+    page = client.get("/office/quotas/settings").get_data(as_text=True)
+    assert 'class="alert' in page or "flash" in page
+    assert client.post("/office/quotas/settings", data={"district_id": "999999",
+               "delegate_min": "1", "delegate_target": "2"}).status_code == 404  # fmt: skip
