@@ -64,8 +64,9 @@ def say(message):
 
 
 class Answer:
-    def __init__(self, status, headers, body):
+    def __init__(self, status, headers, body, truncated=False):
         self.status, self.headers, self.body = status, headers, body
+        self.truncated = truncated  # the connection closed before the whole body arrived
 
     @property
     def text(self):
@@ -115,7 +116,10 @@ def call(
     try:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        return Answer(response.status, response.headers, response.read())
+        try:
+            return Answer(response.status, response.headers, response.read())
+        except http.client.IncompleteRead as cut:
+            return Answer(response.status, response.headers, cut.partial, truncated=True)
     finally:
         connection.close()
 
@@ -352,6 +356,10 @@ def book(source, n, slot_id, run, spoof=None):
         "slot_id": slot_id,
         "seconds": round(time.monotonic() - started, 3),
     }
+    if answer.truncated:
+        # The server died between the status line and the body: the visitor cannot tell
+        # whether the booking was made, exactly as after a 502.
+        result["truncated"] = True
     try:
         result["body"] = answer.json()
     except Failure:
@@ -543,31 +551,38 @@ def phase_burst():
 
     after = [r for r in results if r["after_kill"]]
     check(count(0) == 0, f"connections failed: {[r for r in results if r['status'] == 0]}")
+
+    def unanswered(r):  # a 502, or a status line whose body never came: outcome unknown
+        return r["status"] == 502 or r.get("truncated", False)
+
     unexpected = [
         r
         for r in results
         if r["status"] not in (201, 409, 502)
-        or (r["status"] == 409 and r["body"].get("error") != "slot_full")
+        or (r["status"] == 409 and not r.get("truncated") and r["body"].get("error") != "slot_full")
     ]
     check(not unexpected, f"unexpected answers: {unexpected}")
     check(count(201, after) > 0, "no booking succeeded after the kill: no failover")
-    # A POST in flight on the killed server gets a 502 (nginx does not resend it); the
-    # visitor tries again once, now on the other server.
+    # A POST in flight on the killed server gets a 502 (nginx does not resend it), or, if the
+    # server died between its status line and its body, a cut-off answer; the visitor tries
+    # again once, now on the other server.
     retried = []
-    for r in [r for r in results if r["status"] == 502]:
+    for r in [r for r in results if unanswered(r)]:
         again = book(r["source"], r["n"], r["slot_id"], run)
         check(again["status"] in (201, 409), f"retry after a 502: {again}")
         r["retry"] = again
         retried.append(again)
+    cut = sum(1 for r in results if r.get("truncated"))
     say(
         f"burst: {len(results)} bookings for {seats} seats in {elapsed:.2f} s, "
         f"{BURST_THREADS} at a time from {BURST_ADDRESSES} addresses: {count(201)} x 201, "
-        f"{count(409)} x 409 slot_full, {count(502)} x 502 (in flight on the killed server); "
+        f"{count(409)} x 409 slot_full, {count(502)} x 502 and {cut} cut off (in flight on the "
+        "killed server); "
         f"after the kill {count(201, after)} x 201 via the other server"
     )
     if retried:
         outcomes = [f"{r['status']} {r['body'].get('error', 'created')}" for r in retried]
-        say(f"retries of the 502s: {', '.join(outcomes)}")
+        say(f"retries of the unanswered: {', '.join(outcomes)}")
     # nginx rested the dead server for fail_timeout (10 s) after its first failure; then it
     # tries it again. New POSTs meet a refused connection (nothing was sent), and nginx
     # passes them on to the other server: the visitors see only their 201.
@@ -606,14 +621,16 @@ def phase_verify():
     for booking, phone in zip(state["alice"], state["alice_phones"], strict=True):
         made[booking["code"]] = phone
     asked_phones = set(state["alice_phones"]) | {e164(visitor(10, 0, state["run"])["phone"])}
-    refused_ok = set()  # phones whose 502 was followed by "duplicate": booked before the kill
+    refused_ok = set()  # phones whose 502 or cut-off answer was followed by "duplicate"
     for r in state["burst"]:
         phone = e164(visitor(r["n"], 0, state["run"])["phone"])
         asked_phones.add(phone)
         final = r.get("retry", r)
         if final["status"] == 201:
             made[final["body"]["code"]] = phone
-        elif r["status"] == 502 and final["body"].get("error") == "duplicate":
+        elif (r["status"] == 502 or r.get("truncated")) and final["body"].get(
+            "error"
+        ) == "duplicate":
             refused_ok.add(phone)
 
     with database() as db:
