@@ -161,7 +161,7 @@ def fill(now, *, years=10, density=1.0, offset_years=0, seed=1):
     filled = Filled()
     _fill_days(rng, filled, start, end, districts, staff, density)
     _fill_registry(rng, filled, start, end, districts, staff, round(
-        PER_YEAR["proposals"] * years * density))  # fmt: skip
+        PER_YEAR["proposals"] * years * density), now=now)  # fmt: skip
     _fill_audit(rng, filled, start, end, staff, round(PER_YEAR["audit"] * years * density))
     _fill_outbox(rng, filled, start, end, round(PER_YEAR["outbox"] * years * density))
     _sync_sequences()
@@ -352,10 +352,19 @@ def _booking(rng, day, slot, source, category, status, code, phone, district):
 # --- the registry -------------------------------------------------------------------------
 
 
-def proposal_rows(rng, count, districts, start, end):
-    """``count`` registry entries (dicts, ordered by arrival, without id or number)."""
+#: an office decides within weeks: older entries are rarely still waiting (so the backlog on
+#: the office home is what a working office carries, not every year's undecided share)
+DECIDED_AFTER = timedelta(days=60)
+STILL_WAITING = 0.005
+
+
+def proposal_rows(rng, count, districts, start, end, now=None):
+    """``count`` registry entries (dicts, ordered by arrival, without id or number).
+    Entries older than ``DECIDED_AFTER`` before ``now`` (default: ``end``) are nearly all
+    decided; the recent ones may still wait for a decision."""
     weights = [(d, 25 if d.code == "karaganda" else 8 if d.code in ("temirtau", "zhezkazgan")
                 else 3) for d in districts]  # fmt: skip
+    settled = (now or datetime.combine(end, time(0), tzinfo=LOCAL_TZ)) - DECIDED_AFTER
     rows = []
     for _ in range(count):
         district = weighted(rng, weights)
@@ -385,10 +394,12 @@ def proposal_rows(rng, count, districts, start, end):
             period = {"starts_on": None, "ends_on": None, "expected_result": None,
                       "event_date": on}  # fmt: skip
         funded = rng.random() < 0.6
-        status = weighted(rng, [(Status.submitted, 12), (Status.under_review, 13),
-                                (Status.accepted, 15), (Status.in_progress, 15),
-                                (Status.done, 30), (Status.rejected, 10),
-                                (Status.merged, 5)])  # fmt: skip
+        decided = [(Status.accepted, 15), (Status.in_progress, 15), (Status.done, 30),
+                   (Status.rejected, 10), (Status.merged, 5)]  # fmt: skip
+        if created < settled and rng.random() >= STILL_WAITING:
+            status = weighted(rng, decided)
+        else:
+            status = weighted(rng, [(Status.submitted, 12), (Status.under_review, 13), *decided])
         rows.append({
             "registry": registry_for(scale, special, charity),
             "district": district,
@@ -491,8 +502,8 @@ def _event(proposal_id, at, action, **fields):
             **fields}  # fmt: skip
 
 
-def _fill_registry(rng, filled, start, end, districts, staff, count):
-    rows = proposal_rows(rng, count, districts, start, end)
+def _fill_registry(rng, filled, start, end, districts, staff, count, *, now=None):
+    rows = proposal_rows(rng, count, districts, start, end, now=now)
     counters = dict(db.session.execute(select(RegistryCounter.key, RegistryCounter.last)).all())
     number_rows(rows, counters)
     filled.events = insert_proposals(

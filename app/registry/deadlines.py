@@ -7,7 +7,7 @@ and on the due day, once each."""
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from app.auth.models import Role, User
 from app.core import audit, outbox, settings
@@ -17,7 +17,7 @@ from app.core.outbox import OutboxMessage
 from app.days.services import is_working_day
 from app.extensions import db
 
-from .models import Proposal, Registry, Status
+from .models import Proposal, ProposalTally, Registry, Status
 
 KEY = "answer_days"
 MIN_DAYS, MAX_DAYS = 1, 120
@@ -104,24 +104,43 @@ def record_answer(proposal, to, now):
         proposal.answered_on = now.astimezone(LOCAL_TZ).date()
 
 
-def timeliness_counts(district_ids, today, end=None):
-    """{district_id: (answered on time, answered late, overdue)} in one grouped query.
-    ``today``: the day overdue is counted on; ``end``: answers given up to that date only
-    (a past reporting date, which is then also ``today``)."""
-    answered = Proposal.answered_on.is_not(None)
-    if end is not None:
-        answered = answered & (Proposal.answered_on <= end)
-    rows = db.session.execute(
-        select(
-            Proposal.district_id,
-            func.count(case((answered & (Proposal.answered_on <= Proposal.due_on), 1))),
-            func.count(case((answered & (Proposal.answered_on > Proposal.due_on), 1))),
-            func.count(case((~answered & (Proposal.due_on < today), 1))),
-        )
-        .where(Proposal.district_id.in_(district_ids or [0]), Proposal.due_on.is_not(None))
+def timeliness_counts(then, *, scope=None):
+    """{district_id: (answered on time, answered late, overdue)} as they stood at the end of
+    the day ``then``: answers given up to it, entries open past their due date on it.
+
+    The answers come from the running totals (``proposal_tallies``) less those given after
+    ``then``; the overdue from the open entries (a partial index) and those answered after
+    ``then``. Each query reads what is open or recent, not the registry's years."""
+    counts = {}
+
+    def totals(district_id):
+        return counts.setdefault(district_id, [0, 0, 0])
+
+    tallies = select(ProposalTally.district_id, func.sum(ProposalTally.on_time),
+                     func.sum(ProposalTally.late)).group_by(ProposalTally.district_id)  # fmt: skip
+    # Answered after ``then``: not an answer yet on it, and overdue if due before it. Read
+    # row by row (a few), so the database walks the answered_on index, not every entry.
+    later = select(Proposal.district_id, Proposal.answered_on, Proposal.due_on).where(
+        Proposal.answered_on > then, Proposal.due_on.is_not(None)
+    )
+    open_late = (
+        select(Proposal.district_id, func.count())
+        .where(Proposal.answered_on.is_(None), Proposal.due_on < then)
         .group_by(Proposal.district_id)
     )
-    return {district: (on_time, late, overdue) for district, on_time, late, overdue in rows}
+    if scope is not None:
+        tallies = tallies.where(ProposalTally.district_id == scope)
+        later = later.where(Proposal.district_id == scope)
+        open_late = open_late.where(Proposal.district_id == scope)
+    for district_id, on_time, late in db.session.execute(tallies):
+        totals(district_id)[:2] = [int(on_time or 0), int(late or 0)]
+    for district_id, answered_on, due_on in db.session.execute(later):
+        figures = totals(district_id)
+        figures[0 if answered_on <= due_on else 1] -= 1
+        figures[2] += due_on < then
+    for district_id, overdue in db.session.execute(open_late):
+        totals(district_id)[2] += overdue
+    return {district: tuple(figures) for district, figures in counts.items()}
 
 
 # --- reminders ----------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import Role
 from app.core import audit, channels
@@ -34,6 +34,7 @@ from .models import (
     Proposal,
     ProposalEvent,
     ProposalNumber,
+    ProposalTally,
     Registry,
     RegistryCounter,
     Scale,
@@ -544,54 +545,76 @@ class ReportRow:
     overdue: int = 0
 
 
-def _report_groups(base, start, end):
+def _report_groups(scope, start, end):
     """{(district, status, subprogram, kind): [entries, people, funding, new since start]}
-    with each entry's status at ``end`` (None: now). Grouped over the entries' present
-    status (a narrow covering index), then corrected for the few entries whose status
-    changed after ``end``: their present group is taken away and the group of the status
-    their history gave them at ``end`` added — so a past date costs what changed since."""
-    keys = (Proposal.district_id, Proposal.status, Proposal.subprogram, Proposal.kind)
-    sums = (func.count(), func.coalesce(func.sum(Proposal.people_involved), 0),
-            func.coalesce(func.sum(Proposal.funding_amount), 0),
-            func.count(case((Proposal.created_at >= start, 1))))  # fmt: skip
+    with each entry's status at ``end`` (None: now).
+
+    The running totals (``proposal_tallies``, kept by triggers) give the registry as it is
+    now in a few dozen rows. The entries that differ from it at ``end``, or count as new,
+    are read one by one and put right: those created since ``start`` and those whose status
+    changed after ``end``. So a report costs what happened since its period began, never
+    the registry's years."""
+    T = ProposalTally
+    tallies = select(T.district_id, T.status, T.subprogram, T.kind, T.entries, T.people,
+                     T.funding_tiyn).where(T.entries != 0)  # fmt: skip
+    if scope is not None:
+        tallies = tallies.where(T.district_id == scope)
     groups = {}
-
-    def add(rows, sign):
-        for district_id, status, subprogram, kind, *figures in rows:
-            key = (district_id, Status(status), Subprogram(subprogram), Kind(kind))
-            totals = groups.setdefault(key, [0, 0, Decimal(0), 0])
-            for index, value in enumerate(figures):
-                value = Decimal(str(value or 0)) if index == 2 else int(value or 0)
-                totals[index] += sign * value
-
-    add(db.session.execute(select(*keys, *sums).where(*base).group_by(*keys)), 1)
-    if end is None:
-        return groups
-    later = aliased(ProposalEvent)
-    changed_since = (
-        select(later.id)
-        .where(later.proposal_id == Proposal.id, later.at >= end, later.to_status.is_not(None))
-        .correlate(Proposal)
-        .exists()
-    )
-    moved = [*base, changed_since]
-    add(db.session.execute(select(*keys, *sums).where(*moved).group_by(*keys)), -1)
-    latest = (
-        select(ProposalEvent.proposal_id, func.max(ProposalEvent.id).label("event_id"))
-        .join(Proposal, Proposal.id == ProposalEvent.proposal_id)
-        .where(ProposalEvent.to_status.is_not(None), ProposalEvent.at < end, *moved)
-        .group_by(ProposalEvent.proposal_id)
-        .subquery()
-    )  # fmt: skip
-    then = (Proposal.district_id, ProposalEvent.to_status, Proposal.subprogram, Proposal.kind)
-    add(db.session.execute(
-        select(*then, *sums)
-        .join(latest, latest.c.proposal_id == Proposal.id)
-        .join(ProposalEvent, ProposalEvent.id == latest.c.event_id)
-        .where(*moved)
-        .group_by(*then)
-    ), 1)  # fmt: skip
+    for district_id, status, subprogram, kind, entries, people, tiyn in db.session.execute(tallies):
+        groups[district_id, status, subprogram, kind] = [entries, people, Decimal(tiyn) / 100, 0]
+    recent = Proposal.created_at >= start
+    if end is not None:
+        changed = select(ProposalEvent.proposal_id).where(
+            ProposalEvent.at >= end, ProposalEvent.to_status.is_not(None)
+        )
+        recent = or_(recent, Proposal.id.in_(changed))
+    entries = select(Proposal.id, Proposal.district_id, Proposal.status, Proposal.subprogram,
+                     Proposal.kind, Proposal.people_involved, Proposal.funding_amount,
+                     Proposal.created_at).where(recent)  # fmt: skip
+    if scope is not None:
+        entries = entries.where(Proposal.district_id == scope)
+    entries = db.session.execute(entries).all()
+    then = _statuses_at(end) if end is not None else {}
+    for e in entries:
+        figures = (1, e.people_involved or 0, Decimal(str(e.funding_amount or 0)))
+        present = groups.setdefault((e.district_id, e.status, e.subprogram, e.kind),
+                                    [0, 0, Decimal(0), 0])  # fmt: skip
+        for index, value in enumerate(figures):
+            present[index] -= value
+        if end is not None and e.created_at >= end:
+            continue  # not yet in the registry at the end of the date
+        status = then.get(e.id, e.status) if end is not None else e.status
+        if status is None:
+            continue  # no history to say what it was then
+        at_end = groups.setdefault((e.district_id, status, e.subprogram, e.kind),
+                                   [0, 0, Decimal(0), 0])  # fmt: skip
+        for index, value in enumerate(figures):
+            at_end[index] += value
+        at_end[3] += e.created_at >= start
     return groups
+
+
+def _statuses_at(end):
+    """{entry id: its status at ``end``} for the entries whose status changed after it,
+    from the last status change of each before it (None: no such change recorded)."""
+    changed = select(ProposalEvent.proposal_id).where(
+        ProposalEvent.at >= end, ProposalEvent.to_status.is_not(None)
+    )
+    latest = (
+        select(func.max(ProposalEvent.id))
+        .where(ProposalEvent.proposal_id.in_(changed), ProposalEvent.at < end,
+               ProposalEvent.to_status.is_not(None))
+        .group_by(ProposalEvent.proposal_id)
+    )  # fmt: skip
+    statuses = dict.fromkeys(db.session.scalars(changed.distinct()))
+    if statuses:
+        rows = db.session.execute(
+            select(ProposalEvent.proposal_id, ProposalEvent.to_status).where(
+                ProposalEvent.id.in_(latest)
+            )
+        )
+        statuses.update({proposal_id: Status(status) for proposal_id, status in rows})
+    return statuses
 
 
 def district_report(on, *, scope=None, now=None):
@@ -603,10 +626,7 @@ def district_report(on, *, scope=None, now=None):
     if now is not None and now < end:
         end = None  # as of now: everything so far
     start = days.end_of(days.previous_report_date(on))
-    base = [Proposal.created_at < end] if end else []
-    if scope is not None:
-        base.append(Proposal.district_id == scope)
-    grouped = _report_groups(base, start, end)
+    grouped = _report_groups(scope, start, end)
     with_entries = {key[0] for key, (count, *_rest) in grouped.items() if count}
     districts = [
         d
@@ -632,7 +652,7 @@ def district_report(on, *, scope=None, now=None):
     # Answer deadlines: as they stood at the end of that date (or today, if it is ahead).
     today = days.today_local(now) if now is not None else on
     then = min(on, today)
-    timeliness = deadlines.timeliness_counts(list(rows), then, end=then)
+    timeliness = deadlines.timeliness_counts(then, scope=scope)
     for district_id, (on_time, late, overdue) in timeliness.items():
         if district_id in rows:
             rows[district_id].on_time, rows[district_id].late = on_time, late
