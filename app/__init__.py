@@ -3,7 +3,7 @@
 from flask import Flask
 
 from . import config as settings
-from .core.db import include_object
+from .core.db import include_object, ping_idle_connections
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -29,6 +29,8 @@ def create_app(config=None):
     app.url_map.converters["int"] = params.BoundedIntConverter
 
     db.init_app(app)
+    with app.app_context():
+        ping_idle_connections(db.engine)
     migrate.init_app(
         app, db, directory=str(app.root_path + "/../migrations"), include_object=include_object
     )

@@ -1,9 +1,11 @@
 """Database helpers shared by every domain."""
 
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
@@ -47,6 +49,35 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
+
+
+#: seconds a pooled connection may rest before it is checked on its way out of the pool
+PING_AFTER_IDLE = 10.0
+
+
+def ping_idle_connections(engine):
+    """Check a pooled connection before use only when it has rested ``PING_AFTER_IDLE``
+    seconds or more (the database may have restarted, a firewall may have dropped it): a dead one is
+    replaced before the request sees it. A connection in steady use — a burst of bookings —
+    goes out unchecked, so a request costs no extra round trip (``pool_pre_ping`` pings on
+    every checkout). A connection that dies while in use fails that one request, and the
+    pool then replaces every connection older than the failure."""
+
+    @event.listens_for(engine, "checkin")
+    def _rested_from(dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check_if_rested(dbapi_connection, record, proxy):
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError() from exc  # the pool connects anew and tries again
+        if not alive:
+            raise DisconnectionError()
 
 
 class Retry(Exception):
