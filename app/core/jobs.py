@@ -82,6 +82,13 @@ def runner(kind):
     return register
 
 
+def counted(rows, progress):
+    """The rows a runner writes, each one counted into ``progress(done)`` as it is read."""
+    for done, row in enumerate(rows, start=1):
+        progress(done)
+        yield row
+
+
 def submit(kind, params, *, total, by, now):
     """Queue a job in the current transaction."""
     job = Job(kind=kind, params=params, total=total, requested_by_id=getattr(by, "id", None),

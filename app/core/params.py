@@ -65,12 +65,14 @@ def _arg(source, name, parse, default, **options):
         raise ParameterError(name) from None
 
 
-def arg_int(name, default=None, **bounds):
-    return _arg(request.args, name, to_int, default, **bounds)
+def arg_int(name, default=None, *, args=None, **bounds):
+    """``?name=`` as an int; ``args``: another mapping to read (e.g. a job's copy of the
+    query string) instead of the request's."""
+    return _arg(request.args if args is None else args, name, to_int, default, **bounds)
 
 
-def arg_date(name, default=None):
-    return _arg(request.args, name, to_date, default)
+def arg_date(name, default=None, *, args=None):
+    return _arg(request.args if args is None else args, name, to_date, default)
 
 
 def arg_choice(name, enum_cls, default=None):

@@ -126,23 +126,17 @@ def report_xlsx(rows, since, on):
 # --- large exports run as background jobs (app/core/jobs.py) ----------------------------------
 
 
-def _counted(rows, progress):
-    for done, row in enumerate(rows, start=1):
-        progress(done)
-        yield row
-
-
 @jobs.runner("registry_xlsx")
 def registry_xlsx_job(job, progress):
     filters = services.filters_from_json(job.params["filters"])
-    rows = _counted(services.export_rows(filters, job.params.get("scope")), progress)
+    rows = jobs.counted(services.export_rows(filters, job.params.get("scope")), progress)
     return "registry.xlsx", XLSX_MIMETYPE, registry_xlsx(rows)
 
 
 @jobs.runner("registry_csv")
 def registry_csv_job(job, progress):
     filters = services.filters_from_json(job.params["filters"])
-    rows = _counted(services.export_rows(filters, job.params.get("scope")), progress)
+    rows = jobs.counted(services.export_rows(filters, job.params.get("scope")), progress)
     out = jobs.spool()
     for chunk in registry_csv(rows, sep=job.params.get("sep", "semicolon")):
         out.write(chunk)
