@@ -114,7 +114,8 @@ def create_app(config=None):
 
 
 def _import_models():
-    # Every model on the metadata (for migrations) and every mail renderer registered.
+    # Every model on the metadata (for migrations), every mail renderer and every background
+    # job's runner registered (the outbox worker runs jobs of any kind).
     from .auth import models as _auth  # noqa: F401
     from .bookings import models as _bookings  # noqa: F401
     from .bookings import notifications as _booking_mail  # noqa: F401
@@ -125,10 +126,12 @@ def _import_models():
     from .days import models as _days  # noqa: F401
     from .districts import models as _districts  # noqa: F401
     from .districts import notifications as _district_mail  # noqa: F401
+    from .office import audit_log as _audit_export  # noqa: F401  (the audit_xlsx job)
     from .places import models as _places  # noqa: F401
     from .queue import models as _queue  # noqa: F401
     from .queue import notifications as _queue_mail  # noqa: F401
     from .queue import waitlist as _waitlist  # noqa: F401  (fills freed seats)
     from .reception import models as _reception  # noqa: F401
+    from .registry import exports as _registry_exports  # noqa: F401  (registry_* jobs)
     from .registry import models as _registry  # noqa: F401
     from .registry import notifications as _registry_mail  # noqa: F401

@@ -1,20 +1,30 @@
 """The audit log as people read it: each entry a sentence in the reader's language
 («Ким В. О. — прибытие отмечено: ACDE47, 27.11.2026 10:42»), its changes as
 "field: before → after" with translated names and values. ``SENTENCES`` must name every
-action the code records (a test reads app/ for them)."""
+action the code records (a test reads app/ for them).
+
+Its filters make one query for the page, its export and the export job; a large export is
+written by the outbox worker (``audit_xlsx`` job) in the language of the admin who asked."""
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.bookings.models import BookingStatus, Category, DelegateRole, Source, Topic
+from app.core import jobs, params
+from app.core.audit import AuditEntry
 from app.core.i18n import LOCAL_TZ, day_date, local_time
 from app.core.outbox import OutboxStatus
+from app.core.spreadsheet import XLSX_MIMETYPE, Column, Table, Type, xlsx_file
 from app.days.models import DayStatus
+from app.extensions import db
 from app.registry.forms import ProposalForm
 from app.registry.models import (
     Initiator,
@@ -274,3 +284,82 @@ def change_text(change):
     if change.after is None:
         return f"{change.field}: {change.before} → —"
     return f"{change.field}: {change.before} → {change.after}"
+
+
+# --- the filters, the export and its background job -----------------------------------------
+
+#: the filters, as the query string names them (the export job carries them as given)
+FILTERS = ("actor", "action", "object", "from", "to")
+#: the job kind of an export too large for a request (``EXPORT_JOB_ROWS``)
+JOB = "audit_xlsx"
+FILENAME = "audit-log.xlsx"
+
+
+def filter_args(args):
+    """The filters given, non-empty, as plain strings: what an export job carries."""
+    return {name: args[name] for name in FILTERS if args.get(name)}
+
+
+def selected(args):
+    """The entries the filters in ``args`` (the query string, or a job's copy of it) select:
+    person, action, object, dates; newest first. A malformed person or date is refused
+    (``params.ParameterError``)."""
+    stmt = select(AuditEntry)
+    actor = params.arg_int("actor", args=args)
+    action = args.get("action", "").strip()[:60]
+    label = args.get("object", "").strip()[:200]
+    since, until = params.arg_date("from", args=args), params.arg_date("to", args=args)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor_id == actor)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if label:
+        stmt = stmt.where(AuditEntry.object_label.in_([label, label.upper(), label.lower()]))
+    if since:
+        stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time(0), tzinfo=LOCAL_TZ))
+    if until:
+        stmt = stmt.where(
+            AuditEntry.at < datetime.combine(until + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+        )
+    return stmt.options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
+
+
+def count_of(stmt):
+    """How many entries a ``selected(…)`` statement finds (one COUNT)."""
+    return db.session.scalar(stmt.order_by(None).with_only_columns(func.count(AuditEntry.id)))
+
+
+def staff_names():
+    """Every staff member (for the filter) and {user id: name} (for the lines)."""
+    staff = db.session.scalars(select(User).order_by(User.email)).all()
+    return staff, {user.id: person(user) for user in staff}
+
+
+def workbook(entries, people):
+    """One line per entry in the current language: when, who, what, the changes in one
+    wrapped cell. A temporary file (rows streamed: memory stays flat however long the log)."""
+
+    def rows():
+        for line in lines_streamed(entries, people):
+            yield [line.entry.at, line.who, line.sentence,
+                   "\n".join(change_text(c) for c in line.changes)]  # fmt: skip
+
+    table = Table(
+        _("Audit log"),
+        [Column(_("When"), Type.datetime), Column(_("Who")), Column(_("Action"), wrap=True),
+         Column(_("Changes"), wrap=True)],
+        rows(),
+    )  # fmt: skip
+    return xlsx_file(table)
+
+
+@jobs.runner(JOB)
+def audit_xlsx_job(job, progress):
+    """The direct download's workbook, in the language the admin asked in (the worker has no
+    request to pick one)."""
+    with force_locale(job.params.get("language") or "ru"):
+        _staff, people = staff_names()
+        entries = db.session.scalars(
+            selected(job.params["filters"]).execution_options(yield_per=500)
+        )
+        return FILENAME, XLSX_MIMETYPE, workbook(jobs.counted(entries, progress), people)

@@ -1,10 +1,22 @@
 """The Project Office's pages (``/office/…``): Days, users, the audit log, the delegate
 quotas and the twice-monthly report — pages that span domains, so they live above them."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
+from typing import NamedTuple
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,10 +27,10 @@ from app.auth.forms import ActionForm, UserForm
 from app.auth.models import ApiToken, Role, User
 from app.core import jobs, params
 from app.core.audit import AuditEntry
-from app.core.db import attempt, utcnow
-from app.core.i18n import LOCAL_TZ, localized
+from app.core.db import attempt, run_in_transaction, utcnow
+from app.core.i18n import LOCAL_TZ, current_language, localized
 from app.core.outbox import OutboxMessage
-from app.core.spreadsheet import XLSX_MIMETYPE, Column, Table, Type, xlsx_bytes, xlsx_file
+from app.core.spreadsheet import XLSX_MIMETYPE, xlsx_bytes
 from app.days import services as days
 from app.days.models import Day
 from app.districts import exports as quota_exports
@@ -190,7 +202,7 @@ def edit_district(district_code):
         .order_by(AuditEntry.id.desc())
         .limit(50)
     ).all()
-    _staff, people = _people()
+    _staff, people = readable_log.staff_names()
     return render_template(
         "office/district.html",
         district=district,
@@ -506,29 +518,7 @@ def change_user(user_id, change):
 
 def _audit_filters():
     """The log's query for the filters in the request: person, action, object, dates."""
-    stmt = select(AuditEntry)
-    actor = params.arg_int("actor")
-    action = request.args.get("action", "").strip()[:60]
-    label = request.args.get("object", "").strip()[:200]
-    since, until = params.arg_date("from"), params.arg_date("to")
-    if actor:
-        stmt = stmt.where(AuditEntry.actor_id == actor)
-    if action:
-        stmt = stmt.where(AuditEntry.action == action)
-    if label:
-        stmt = stmt.where(AuditEntry.object_label.in_([label, label.upper(), label.lower()]))
-    if since:
-        stmt = stmt.where(AuditEntry.at >= datetime.combine(since, time(0), tzinfo=LOCAL_TZ))
-    if until:
-        stmt = stmt.where(
-            AuditEntry.at < datetime.combine(until + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
-        )
-    return stmt.options(selectinload(AuditEntry.actor)).order_by(AuditEntry.id.desc())
-
-
-def _people():
-    staff = db.session.scalars(select(User).order_by(User.email)).all()
-    return staff, {user.id: readable_log.person(user) for user in staff}
+    return readable_log.selected(request.args)
 
 
 @bp.get("/audit")
@@ -548,7 +538,7 @@ def audit_log():
         readable_log.SENTENCES.items(),
         key=lambda pair: str(pair[1]).casefold(),
     )
-    staff, people = _people()
+    staff, people = readable_log.staff_names()
     args = {k: v for k, v in request.args.items() if k != "before"}
     return render_template(
         "office/audit.html",
@@ -565,25 +555,29 @@ def audit_log():
 @bp.get("/audit.xlsx")
 @staff_required(*ADMIN)
 def audit_xlsx():
-    """The filtered log, every entry (streamed), one line per entry."""
-    _staff, people = _people()
-    entries = db.session.scalars(_audit_filters().execution_options(yield_per=500))
-
-    def rows():
-        for line in readable_log.lines_streamed(entries, people):
-            yield [line.entry.at, line.who, line.sentence,
-                   "\n".join(readable_log.change_text(c) for c in line.changes)]  # fmt: skip
-
-    table = Table(
-        _("Audit log"),
-        [Column(_("When"), Type.datetime), Column(_("Who")), Column(_("Action"), wrap=True),
-         Column(_("Changes"), wrap=True)],
-        rows(),
-    )  # fmt: skip
+    """The filtered log, every entry (streamed), one line per entry; a log too long for a
+    request is written by the worker in this page's language, and a page shows its progress."""
+    stmt = _audit_filters()
+    total = readable_log.count_of(stmt)
+    if total > current_app.config["EXPORT_JOB_ROWS"]:
+        job_params = {
+            "filters": readable_log.filter_args(request.args),
+            "language": current_language(),
+        }
+        job_id = run_in_transaction(
+            lambda: (
+                jobs.submit(
+                    readable_log.JOB, job_params, total=total, by=current_user, now=utcnow()
+                ).id
+            )
+        )
+        return redirect(url_for("office.export_job", job_id=job_id))
+    _staff, people = readable_log.staff_names()
+    entries = db.session.scalars(stmt.execution_options(yield_per=500))
     return Response(
-        xlsx_file(table),
+        readable_log.workbook(entries, people),
         mimetype=XLSX_MIMETYPE,
-        headers={"Content-Disposition": 'attachment; filename="audit-log.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="{readable_log.FILENAME}"'},
     )
 
 
@@ -734,26 +728,58 @@ def registry_report_totals(rows):
 # --- background exports ---------------------------------------------------------------------
 
 
+class ExportKind(NamedTuple):
+    """A kind of background export, as its page shows it."""
+
+    #: who may ask for it — and so see it: a requester whose role changed no longer does
+    roles: tuple
+    #: the file's name while it is being written
+    filename: str
+    #: the page it is asked from (the way back), and that page's title
+    source: str
+    source_title: object
+    #: what the page says once the file is gone
+    expired: object
+
+
+REGISTRY_EXPORT_EXPIRED = _l(
+    "The file was kept for a day and has been removed. Export again from the registry."
+)
+EXPORT_KINDS = {
+    "registry_xlsx": ExportKind(REGISTRY_STAFF, "registry.xlsx", "registry.index",
+                                _l("Registry"), REGISTRY_EXPORT_EXPIRED),
+    "registry_csv": ExportKind(REGISTRY_STAFF, "registry.csv", "registry.index",
+                               _l("Registry"), REGISTRY_EXPORT_EXPIRED),
+    readable_log.JOB: ExportKind(ADMIN, readable_log.FILENAME, "office.audit_log", _l("Audit log"),
+                                 _l("The file was kept for a day and has been removed. "
+                                    "Export again from the audit log.")),
+}  # fmt: skip
+
+
 def _job_or_404(job_id):
-    """A job its requester (or an admin) may see; another person's answers 404."""
+    """A job its requester (or an admin) may see while their role may ask for its kind (the
+    audit log's: admins only); anyone else gets a 404, as if there were no such job."""
     job = db.session.get(jobs.Job, job_id) or abort(404)
+    kind = EXPORT_KINDS.get(job.kind) or abort(404)
+    if current_user.role not in kind.roles:
+        abort(404)
     if job.requested_by_id != current_user.id and current_user.role != Role.admin:
         abort(404)
-    return job
+    return job, kind
 
 
 @bp.get("/exports/<int:job_id>")
 @staff_required(*REGISTRY_STAFF)
 def export_job(job_id):
     """A large export's progress; the download once it is written (kept a day)."""
-    job = _job_or_404(job_id)
-    return render_template("office/export_job.html", job=job, JobStatus=jobs.JobStatus)
+    job, kind = _job_or_404(job_id)
+    return render_template("office/export_job.html", job=job, kind=kind, JobStatus=jobs.JobStatus)
 
 
 @bp.get("/exports/<int:job_id>/download")
 @staff_required(*REGISTRY_STAFF)
 def export_download(job_id):
-    job = _job_or_404(job_id)
+    job, _kind = _job_or_404(job_id)
     if job.status != jobs.JobStatus.done:
         abort(404)
     return Response(
