@@ -35,7 +35,6 @@ app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = (
     database_url() if "DATABASE_URL" in os.environ else "sqlite://"
 )
-app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
 db.init_app(app)
 
 
