@@ -160,6 +160,24 @@ class _Values:
             return format_phone(str(value))
         return self.text(value)
 
+    def converter(self, kind):
+        """``self(kind, value)`` as a function of the value alone, for one column: text —
+        most cells — without the walk through every type."""
+        if kind is not Type.text:
+            return lambda value: self(kind, value)
+        text = self.text
+
+        def text_cell(value):
+            if value.__class__ is str:
+                return value or None
+            if value is None:
+                return None
+            if isinstance(value, str):
+                return value or None
+            return text(value)
+
+        return text_cell
+
     def row(self, columns, row):
         """(value, colour) per column."""
         cells = []
@@ -245,39 +263,46 @@ class _Styles:
         )
 
 
-def _cells(cells, styles_of):
-    return [(value, styles_of(index, color)) for index, (value, color) in enumerate(cells)]
-
-
 def _write_table(book, styles, table):
     sheet = book.add_sheet(_sheet_name(table.name))
     columns = table.columns
     values = _Values()
-    rows = (values.row(columns, row) for row in table.rows)
-    ahead = list(itertools.islice(rows, FIT_ROWS))
-    sheet.set_widths(fitted_widths(columns, ahead))
-    top = 0
+    heading = None
     if table.heading:
         kinds = [_type_of(value) for value in table.heading]
-        sheet.write_row(0, [(values(k, v), styles(k, bold=True))
-                            for k, v in zip(kinds, table.heading, strict=True)])  # fmt: skip
-        top = 1
+        heading = [(values(k, v), styles(k, bold=True))
+                   for k, v in zip(kinds, table.heading, strict=True)]  # fmt: skip
     header = []
     for column in columns:
         label = _label(column.label)
         kind = Type.date if isinstance(label, date) else Type.text
         header.append((label, styles(kind, bold=True, wrap=True)))
-    sheet.write_row(top, header)
     plain = [styles(column.type, wrap=column.wrap) for column in columns]
+    looks = list(zip(map(values.converter, (c.type for c in columns)), plain, strict=True))
 
-    def style_of(index, color):
-        if color:
-            return styles(columns[index].type, wrap=columns[index].wrap, color=color)
-        return plain[index]
+    def cells_of(row):
+        """(value, style) per column: the value as its cell holds it, in its column's look
+        (a tinted value on its colour)."""
+        cells = []
+        for (convert, look), value in zip(looks, row, strict=True):
+            if value.__class__ is Tinted:
+                column = columns[len(cells)]
+                look = styles(column.type, wrap=column.wrap, color=value.color)
+                value = value.value
+            cells.append((convert(value), look))
+        return cells
 
+    rows = map(cells_of, table.rows)
+    ahead = list(itertools.islice(rows, FIT_ROWS))
+    sheet.set_widths(fitted_widths(columns, ahead))
+    top = 0
+    if heading:
+        sheet.write_row(0, heading)
+        top = 1
+    sheet.write_row(top, header)
     last = top
     for last, cells in enumerate(itertools.chain(ahead, rows), start=top + 1):
-        sheet.write_row(last, _cells(cells, style_of))
+        sheet.write_row(last, cells)
     if table.totals:
         kinds = [_type_of(value) for value in table.totals]
         sheet.write_row(last + 1, [(values(k, v), styles(k, bold=True))

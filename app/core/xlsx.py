@@ -38,7 +38,13 @@ def column_letters(index):
     return letters
 
 
+#: anything _text must change: markup characters or those XML cannot carry
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(value):
+    if _SPECIAL.search(value) is None:
+        return value  # most cells: nothing to escape
     if _CONTROL.search(value):
         value = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     return escape(value)
@@ -233,25 +239,32 @@ class Sheet:
         if row < self.next_row:
             raise ValueError("rows are written in order")
         number = row + 1
+        if len(self._letters) < len(cells):
+            self._letter(len(cells) - 1)
+        letters = self._letters
         parts = [f'<row r="{number}">']
+        append = parts.append
+        last = -1
         for index, cell in enumerate(cells):
             if cell is None or cell[0] is None:
                 continue
             value, style = cell
-            ref = f"{self._letter(index)}{number}"
             s = style.index if style else 0
-            if isinstance(value, str):
-                parts.append(f'<c r="{ref}" s="{s}" t="inlineStr"><is><t xml:space="preserve">'
-                             f"{_text(value)}</t></is></c>")  # fmt: skip
-            elif isinstance(value, bool):
-                parts.append(f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>')
+            kind = type(value)
+            if kind is str or (kind is not bool and isinstance(value, str)):
+                append(f'<c r="{letters[index]}{number}" s="{s}" t="inlineStr"><is>'
+                       f'<t xml:space="preserve">{_text(value)}</t></is></c>')  # fmt: skip
+            elif kind is bool:
+                append(f'<c r="{letters[index]}{number}" s="{s}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, date | time):
-                parts.append(f'<c r="{ref}" s="{s}"><v>{_serial(value)}</v></c>')
+                append(f'<c r="{letters[index]}{number}" s="{s}"><v>{_serial(value)}</v></c>')
             else:
-                parts.append(f'<c r="{ref}" s="{s}"><v>{value}</v></c>')
-            self.last_column = max(self.last_column, index)
+                append(f'<c r="{letters[index]}{number}" s="{s}"><v>{value}</v></c>')
+            last = index
         parts.append("</row>")
         self.rows.write("".join(parts))
+        if last > self.last_column:
+            self.last_column = last
         self.next_row = row + 1
 
     def freeze(self, rows):
