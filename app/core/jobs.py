@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, LargeBinary, String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 
@@ -90,7 +91,8 @@ def counted(rows, progress):
 
 
 def submit(kind, params, *, total, by, now):
-    """Queue a job in the current transaction."""
+    """Queue a job in the current transaction. ``total``: the rows it will write, or 0 when
+    the runner counts them itself (``set_total``) — a count the request need not pay."""
     job = Job(kind=kind, params=params, total=total, requested_by_id=getattr(by, "id", None),
               status=JobStatus.queued, created_at=now)  # fmt: skip
     db.session.add(job)
@@ -126,6 +128,16 @@ def _claim(now):
         )
     db.session.commit()
     return claimed
+
+
+def set_total(job, total):
+    """The rows a running job will write, counted by its runner: the page's progress bar
+    has its scale from then on (in a transaction of its own, like the progress)."""
+    with db.engine.begin() as conn:
+        conn.execute(update(Job).where(Job.id == job.id).values(total=total))
+    # as loaded, not as a change: the runner's session must not write the job (its reads
+    # would then hold the write lock the progress updates need)
+    set_committed_value(job, "total", total)
 
 
 def _report(job_id, done):

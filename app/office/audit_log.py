@@ -329,6 +329,13 @@ def count_of(stmt):
     return db.session.scalar(stmt.order_by(None).with_only_columns(func.count(AuditEntry.id)))
 
 
+def more_than(stmt, limit):
+    """Whether a ``selected(…)`` statement finds more than ``limit`` entries — reading at
+    most ``limit`` + 1 of them, however long the log has grown."""
+    probe = stmt.order_by(None).with_only_columns(AuditEntry.id).offset(limit).limit(1)
+    return db.session.scalar(probe) is not None
+
+
 def staff_names():
     """Every staff member (for the filter) and {user id: name} (for the lines)."""
     staff = db.session.scalars(select(User).order_by(User.email)).all()
@@ -358,8 +365,8 @@ def audit_xlsx_job(job, progress):
     """The direct download's workbook, in the language the admin asked in (the worker has no
     request to pick one)."""
     with force_locale(job.params.get("language") or "ru"):
+        stmt = selected(job.params["filters"])
+        jobs.set_total(job, count_of(stmt))
         _staff, people = staff_names()
-        entries = db.session.scalars(
-            selected(job.params["filters"]).execution_options(yield_per=500)
-        )
+        entries = db.session.scalars(stmt.execution_options(yield_per=500))
         return FILENAME, XLSX_MIMETYPE, workbook(jobs.counted(entries, progress), people)
