@@ -59,15 +59,16 @@ def columns():
 
 
 def row_of(p):
-    """One entry in the columns' order (the enums' titles are translated when written)."""
+    """One entry (a row of ``services.export_rows``) in the columns' order (the enums' titles
+    are translated when written)."""
     return [
-        p.number, p.in_registry.title, localized(p.district), p.kind.title, p.title,
+        p.number, p.in_registry.title, localized(p, "district_name"), p.kind.title, p.title,
         p.description, p.subprogram.title,
         p.special_project.title if p.special_project else None, p.scale.title,
         p.initiator_type.title, p.initiator_name, p.phone, p.email, p.expected_result,
         p.starts_on, p.ends_on, p.event_date, p.people_involved, p.funding_amount,
         p.funding_source, p.funding_justification, p.is_charity, p.funding_late,
-        p.status.title, p.reason or (p.merged_into.number if p.merged_into else None),
+        p.status.title, p.reason or p.merged_number,
         p.responsible, p.origin.title, p.created_at,
     ]  # fmt: skip
 

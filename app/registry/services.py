@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload
 
 from app.auth.models import Role
 from app.core import audit, channels
@@ -503,11 +503,32 @@ def _matching(needle):
     return Proposal.search_text.like(f"%{needle}%")
 
 
+#: what the registry form shows of an entry (``exports.row_of`` reads these by name)
+EXPORT_FIELDS = (
+    "number", "in_registry", "kind", "title", "description", "subprogram", "special_project",
+    "scale", "initiator_type", "initiator_name", "phone", "email", "expected_result",
+    "starts_on", "ends_on", "event_date", "people_involved", "funding_amount", "funding_source",
+    "funding_justification", "is_charity", "funding_late", "status", "reason", "responsible",
+    "origin", "created_at",
+)  # fmt: skip
+
+
 def export_rows(filters, scope=None):
-    """Every selected entry, in registry order, read in batches (for the XLSX and CSV)."""
-    return db.session.scalars(
+    """Every selected entry, in registry order, for the XLSX and CSV: rows of the form's
+    fields with the district's names (``district_name_ru``/``_kk``) and the number of the
+    entry it was merged into (``merged_number``), in one query read in batches. Rows, not
+    entry objects: at 50 000 entries building those took most of an export's time."""
+    target = aliased(Proposal)
+    return db.session.execute(
         filtered(filters, scope)
-        .options(selectinload(Proposal.district), selectinload(Proposal.merged_into))
+        .with_only_columns(
+            *(getattr(Proposal, name).label(name) for name in EXPORT_FIELDS),
+            District.name_ru.label("district_name_ru"),
+            District.name_kk.label("district_name_kk"),
+            target.number.label("merged_number"),
+        )
+        .join(District, District.id == Proposal.district_id)
+        .outerjoin(target, target.id == Proposal.merged_into_id)
         .order_by(Proposal.in_registry, Proposal.number)
         .execution_options(yield_per=1000)
     )

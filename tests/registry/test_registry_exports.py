@@ -260,3 +260,23 @@ def test_the_export_links_carry_the_filters(client, make_user, entries):
     assert parse_qs(urlsplit(commas).query)["sep"] == ["comma"]
     rows = list(csv.reader(io.StringIO(client.get(commas).get_data(as_text=True))))
     assert len(rows) == 2 and rows[1][0] == project.number and len(rows[1]) == 28
+
+
+def test_the_form_names_the_district_and_the_entry_merged_into(client, make_user, entries):
+    from app.extensions import db
+    from app.registry import services as registry
+
+    project, event = entries
+    now = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+    registry.change_status(event, "under_review", now=now)
+    registry.change_status(event, "merged", now=now, merged_into=project.number)
+    db.session.commit()
+    sign_in(client, make_user("admin"))
+    sheet = workbook(client.get("/registry/export.xlsx").data).active
+    column = header_map(sheet, 1)
+    rows = {sheet.cell(r, 1).value: r for r in (2, 3)}
+    merged_into = column["Причина отклонения / объединено с"]
+    assert sheet.cell(rows[event.number], merged_into).value == project.number
+    assert sheet.cell(rows[project.number], merged_into).value is None
+    district = column["Район / город"]
+    assert sheet.cell(rows[event.number], district).value == "Нуринский район"

@@ -299,9 +299,11 @@ def test_api_district_scope(client, make_user, api_token, make_proposal):
 
 def test_the_csv_streams_in_chunks_with_every_row(make_proposal):
     from app.registry.exports import registry_csv
+    from app.registry.services import Filters, export_rows
 
-    entries = [make_proposal(title=f"Запись {n}") for n in range(5)]
-    chunks = list(registry_csv(entries, batch=2))
+    for n in range(5):
+        make_proposal(title=f"Запись {n}")
+    chunks = list(registry_csv(export_rows(Filters()), batch=2))
     assert len(chunks) == 3
     text = b"".join(chunks).decode("utf-8")
     assert text.startswith("\ufeff№ в реестре") and text.count("\n") == 6
