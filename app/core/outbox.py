@@ -29,7 +29,6 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    bindparam,
     func,
     insert,
     select,
@@ -211,19 +210,10 @@ def enqueue(kind, recipient, *, language="ru", dedupe_key=None, thread=None,
 
 
 @cache
-def _insert_ignoring_twins(dialect, count, keys):
-    """INSERT … VALUES (…), (…) ON CONFLICT (dedupe_key) DO NOTHING for ``count`` rows — a
-    message queued twice is one message — built once per count, each value a bound
-    parameter ``<column>_<row>``: one statement, sent once (not one per row)."""
+def _insert_ignoring_twins(dialect):
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING: a message queued twice is one message."""
     module = postgresql if dialect == "postgresql" else sqlite
-    columns = OutboxMessage.__table__.c
-    rows = [{key: bindparam(f"{key}_{n}", type_=columns[key].type) for key in keys}
-            for n in range(count)]  # fmt: skip
-    return (
-        module.insert(OutboxMessage)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
+    return module.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def enqueue_each(kind, recipients, *, language="ru", thread=None, **facts):
@@ -236,9 +226,7 @@ def enqueue_each(kind, recipients, *, language="ru", thread=None, **facts):
         for channel, recipient, key in recipients
     ]  # fmt: skip
     if rows:
-        bound = {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
-        statement = _insert_ignoring_twins(db.engine.dialect.name, len(rows), tuple(rows[0]))
-        execute_now(statement, bound)
+        execute_now(_insert_ignoring_twins(db.engine.dialect.name), rows)
 
 
 def backoff(attempts):
