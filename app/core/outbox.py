@@ -29,13 +29,14 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    bindparam,
     func,
     insert,
     select,
+    text,
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db, mail
@@ -210,10 +211,21 @@ def enqueue(kind, recipient, *, language="ru", dedupe_key=None, thread=None,
 
 
 @cache
-def _insert_ignoring_twins(dialect):
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING: a message queued twice is one message."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+def _insert_ignoring_twins(count, keys):
+    """INSERT … VALUES (…), (…) ON CONFLICT (dedupe_key) DO NOTHING for ``count`` rows of
+    the columns ``keys`` — a message queued twice is one message — as one statement, sent
+    once, the same on PostgreSQL and SQLite. Text with typed parameters ``<column>_<row>``:
+    SQLAlchemy caches its compiled form (it does not for a multi-row ``insert().values``,
+    and an executemany goes through psycopg's pipeline)."""
+    columns = OutboxMessage.__table__.c
+    names = ", ".join(columns[key].name for key in keys)
+    rows = ", ".join("(" + ", ".join(f":{key}_{n}" for key in keys) + ")" for n in range(count))
+    return text(
+        f"INSERT INTO {OutboxMessage.__tablename__} ({names}) VALUES {rows} "  # noqa: S608 (the table's own column names; values are bound)
+        "ON CONFLICT (dedupe_key) DO NOTHING"
+    ).bindparams(
+        *(bindparam(f"{key}_{n}", type_=columns[key].type) for n in range(count) for key in keys)
+    )
 
 
 def enqueue_each(kind, recipients, *, language="ru", thread=None, **facts):
@@ -226,7 +238,8 @@ def enqueue_each(kind, recipients, *, language="ru", thread=None, **facts):
         for channel, recipient, key in recipients
     ]  # fmt: skip
     if rows:
-        execute_now(_insert_ignoring_twins(db.engine.dialect.name), rows)
+        bound = {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
+        execute_now(_insert_ignoring_twins(len(rows), tuple(rows[0])), bound)
 
 
 def backoff(attempts):
