@@ -9,7 +9,8 @@ two interleaved request by request (a busy machine slows both alike), through th
 client, by a user who may open it (an admin where allowed; anonymous for public pages).
 Printed per page: p50 and p95 at both sizes, the ratio of the p50s and
 the SQL statements of one request; at the end, the pages over the goal (ratio ≤ 1.5, and the
-twice-monthly report and statistics under 200 ms at ten years).
+twice-monthly report and statistics under 200 ms at ten years; the API's full registry
+download, which grows with the registry, under 10 s).
 
     .venv/bin/python bench/pages.py
     .venv/bin/python bench/pages.py --database postgresql://postgres@127.0.0.1:5432/postgres
@@ -27,6 +28,10 @@ from common import SqlCounter, fresh_database, make_app, migrate
 GOAL_RATIO = 1.5
 #: pages that aggregate over years: an absolute bound at ten years
 AGGREGATES = {"office.report": 200.0, "office.stats": 200.0, "api.stats": 200.0}
+#: a file of every entry, written in the request (the API's form download; the pages send a
+#: long one to the worker): it grows with the registry, so no ratio, but a bound — the one
+#: set for 50 000 entries (the ten years here hold 30 000)
+FULL_EXPORTS = {"api.registry_xlsx": 10_000.0}
 PASSWORD = "bench password 2026 long enough"  # noqa: S105 (a throw-away database)
 
 
@@ -232,7 +237,11 @@ def main():
         p50_l, p95_l, sql_l, _u = large[endpoint]
         ratio = p50_l / p50 if p50 else 1.0
         flag = ""
-        if ratio > GOAL_RATIO and p50_l - p50 > 2.0:  # a ratio of sub-ms noise is no signal
+        if endpoint in FULL_EXPORTS:
+            if p50_l > FULL_EXPORTS[endpoint]:
+                over.append(f"{endpoint}: {p50_l:.0f} ms at {args.years} years (a full export)")
+                flag = " !"
+        elif ratio > GOAL_RATIO and p50_l - p50 > 2.0:  # a ratio of sub-ms noise is no signal
             over.append(f"{endpoint}: {ratio:.2f}× ({p50:.1f} → {p50_l:.1f} ms)")
             flag = " !"
         if endpoint in AGGREGATES and p50_l > AGGREGATES[endpoint]:
@@ -245,7 +254,10 @@ def main():
           f"two sizes interleaved request by request; SQL: statements of the warm-up request. "
           f"Median ratio {statistics.median(ratios):.2f}, largest {max(ratios):.2f}.")  # fmt: skip
     if over:
-        print("over the goal (ratio ≤ 1.5 unless within 2 ms; report/statistics < 200 ms):")
+        print(
+            "over the goal (ratio ≤ 1.5 unless within 2 ms; report/statistics < 200 ms; "
+            "a full export < 10 s):"
+        )
         print(*over, sep="\n")
         return 1
     print("every page within the goal")
