@@ -51,6 +51,8 @@ def test_a_rested_connection_the_server_dropped_is_replaced_unseen(app_ctx, ping
     if db.engine.dialect.name != "postgresql":
         pytest.skip("a server that drops connections: PostgreSQL")
     monkeypatch.setattr(core_db, "PING_AFTER_IDLE", 0.0)
+    db.session.remove()
+    db.engine.dispose()  # one connection from here on, taken and given back in turn
     first = _backend_pid()
     _terminate(first)
     second = _backend_pid()  # the ping found it dead; the pool connected anew
