@@ -17,7 +17,7 @@ import segno
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -421,56 +421,25 @@ def find_duplicate(day_id, phone, email, *, exclude_id=None):
 
 
 @cache
-@cache
 def _insert_booking_statement():
     return insert(Booking).returning(Booking.id)
 
 
-@cache
-def _insert_with_messages_statement(keys, count, message_keys):
-    """On PostgreSQL, the booking and the ``count`` outbox rows that tell it as one
-    statement (a data-modifying ``WITH``): one round trip fewer per booking. Text with typed
-    parameters (``b_<field>``, then the outbox's), so SQLAlchemy compiles it once."""
-    columns = [Booking.__mapper__.attrs[key].columns[0] for key in keys]
-    names = ", ".join(column.name for column in columns)
-    values = ", ".join(f":b_{key}" for key in keys)
-    told, told_params = outbox.insert_text(count, message_keys)
-    return text(
-        f"WITH new_booking AS (INSERT INTO {Booking.__tablename__} ({names}) "  # noqa: S608 (the tables' own column names; values are bound)
-        f"VALUES ({values}) RETURNING id), told AS ({told}) SELECT id FROM new_booking"
-    ).bindparams(
-        *(bindparam(f"b_{key}", type_=column.type) for key, column in zip(keys, columns,
-                                                                         strict=True)),
-        *told_params,
-    )  # fmt: skip
-
-
-def _insert_new(booking, values, messages=()):
-    """Write a new booking (``booking``, not yet in the session, made of ``values``) with one
-    prebuilt INSERT … RETURNING id (cheaper than the unit of work for one row), with the
-    outbox ``messages`` that tell it — on PostgreSQL in the same statement — and hand it to
-    the session as a loaded, clean object. The database's
+def _insert_new(values):
+    """Write a new booking with one prebuilt INSERT … RETURNING id (cheaper than the unit of
+    work for one row) and hand it to the session as a loaded, clean object. The database's
     unique indexes refuse a twin (one active booking per phone and per e-mail a Day) and a
     code drawn twice (then the whole transaction is run again: ``Retry``)."""
-    together = bool(messages) and db.engine.dialect.name == "postgresql"
     try:
-        if together:
-            statement = _insert_with_messages_statement(
-                tuple(values), len(messages), tuple(messages[0])
-            )
-            params = {f"b_{key}": value for key, value in values.items()}
-            new_id = execute_now(statement, {**params, **outbox.bound(messages)}).scalar_one()
-        else:
-            new_id = execute_now(_insert_booking_statement(), values).scalar_one()
+        new_id = execute_now(_insert_booking_statement(), values).scalar_one()
     except IntegrityError as exc:
         if "code" in violated_constraint(exc):
             raise Retry() from exc
         raise BookingError("duplicate", DUPLICATE) from exc
-    if not together:
-        outbox.write_rows(messages)
-    booking.id = new_id
+    booking = Booking(id=new_id, **values)
     make_transient_to_detached(booking)
     db.session.add(booking)
+    return booking
 
 
 # --- the actions ---------------------------------------------------------------------
@@ -480,16 +449,16 @@ def contact_of(booking):
     return Contact(email=booking.email, phone=booking.phone, sms_allowed=booking.sms_allowed)
 
 
-def messages_for(kind, booking, *, slot, day, previous=None, dedupe_key=None):
-    """The outbox rows that tell this change — mail, SMS, as the visitor can be reached
-    (``channels`` decides) — with its facts as they are at this moment (the outbox keeps
-    them: a later change never rewrites what a message says), not written yet. Messages
-    for one booking go out in the order of its changes, channel by channel."""
+def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
+    """Queue the messages that tell this change — mail, SMS, as the visitor can be reached
+    (``channels.tell`` decides) — with its facts as they are at this moment (the outbox
+    keeps them: a later change never rewrites what a message says). Messages for one
+    booking go out in the order of its changes, channel by channel. Returns how many."""
     contact = contact_of(booking)
     if not (contact.email or contact.phone):
-        return []
+        return 0
     facts = BookingFacts.of(booking, slot=slot, day=day, previous=previous)
-    return channels.messages(
+    return channels.tell(
         kind,
         contact,
         language=booking.language,
@@ -497,14 +466,6 @@ def messages_for(kind, booking, *, slot, day, previous=None, dedupe_key=None):
         thread=f"booking:{booking.code}",
         **facts.as_json(),
     )
-
-
-def notify(kind, booking, *, slot, day, previous=None, dedupe_key=None):
-    """Queue the messages that tell this change (``messages_for``). Returns how many."""
-    rows = messages_for(kind, booking, slot=slot, day=day, previous=previous,
-                        dedupe_key=dedupe_key)  # fmt: skip
-    outbox.write_rows(rows)
-    return len(rows)
 
 
 def create_booking(
@@ -541,43 +502,44 @@ def create_booking(
     code = code or new_code()
     # Nobody holds a manage link for a walk-in: a random hash that no token matches.
     token = secrets.token_urlsafe(24) if walk_in else manage_token(code)
-    values = {
-        "code": code,
-        "token_hash": hash_token(token),
-        "day_id": day.id,
-        "slot_id": None if walk_in or slot is None else slot.id,
-        "full_name": visitor.full_name,
-        "category": visitor.category,
-        "organization": visitor.organization
-        if visitor.category.needs_organization or source != Source.online
-        else None,
-        "position": visitor.position,
-        "delegate_role": visitor.delegate_role,
-        "district_id": visitor.district_id,
-        "phone": visitor.phone,
-        "email": visitor.email,
-        "topic": visitor.topic,
-        "message": visitor.message,
-        "language": visitor.language,
-        "consent_version": PRIVACY_VERSION if visitor.consent else None,
-        "consented_at": now if visitor.consent else None,
-        "status": BookingStatus.checked_in if walk_in else BookingStatus.confirmed,
-        "source": source,
-        "sequence": 0,
-        "created_at": now,
-        "updated_at": now,
-        "cancelled_at": None,
-        "reminder_queued_at": None,
-        "sms_opt_out_at": None,
-        "sms_link_version": 0,
-        "checked_in_at": now if walk_in else None,
-        "checked_in_by_id": getattr(by, "id", None) if walk_in else None,
-    }
-    booking = Booking(**values)  # not in the session until the database has it
-    told = messages_for(tell, booking, slot=slot, day=day) if not walk_in and tell else []
-    _insert_new(booking, values, told)
+    booking = _insert_new(
+        {
+            "code": code,
+            "token_hash": hash_token(token),
+            "day_id": day.id,
+            "slot_id": None if walk_in or slot is None else slot.id,
+            "full_name": visitor.full_name,
+            "category": visitor.category,
+            "organization": visitor.organization
+            if visitor.category.needs_organization or source != Source.online
+            else None,
+            "position": visitor.position,
+            "delegate_role": visitor.delegate_role,
+            "district_id": visitor.district_id,
+            "phone": visitor.phone,
+            "email": visitor.email,
+            "topic": visitor.topic,
+            "message": visitor.message,
+            "language": visitor.language,
+            "consent_version": PRIVACY_VERSION if visitor.consent else None,
+            "consented_at": now if visitor.consent else None,
+            "status": BookingStatus.checked_in if walk_in else BookingStatus.confirmed,
+            "source": source,
+            "sequence": 0,
+            "created_at": now,
+            "updated_at": now,
+            "cancelled_at": None,
+            "reminder_queued_at": None,
+            "sms_opt_out_at": None,
+            "sms_link_version": 0,
+            "checked_in_at": now if walk_in else None,
+            "checked_in_by_id": getattr(by, "id", None) if walk_in else None,
+        }
+    )
     booking.manage_token = None if walk_in else token
     booking.seat = slot if source == Source.online else None
+    if not walk_in and tell:
+        notify(tell, booking, slot=slot, day=day)
     return booking
 
 

@@ -82,18 +82,10 @@ def routes(kind, contact, *, thread=None, dedupe_key=None, sequence=None):
     return found
 
 
-def messages(kind, contact, *, language="ru", thread=None, dedupe_key=None, **facts):
-    """The outbox rows that tell ``kind`` with its facts (the snapshot) on every channel of
-    ``contact``, not written yet (``outbox.write_rows`` writes them)."""
-    found = routes(kind, contact, thread=thread, dedupe_key=dedupe_key,
-                   sequence=facts.get("sequence"))  # fmt: skip
-    return outbox.message_rows(kind, found, language=language, thread=thread, **facts)
-
-
 def tell(kind, contact, *, language="ru", thread=None, dedupe_key=None, **facts):
     """Queue ``kind`` with its facts (the snapshot) on every channel of ``contact``; returns
     how many channels. Nothing is sent here: the outbox worker sends."""
-    rows = messages(kind, contact, language=language, thread=thread, dedupe_key=dedupe_key,
-                    **facts)  # fmt: skip
-    outbox.write_rows(rows)
-    return len(rows)
+    found = routes(kind, contact, thread=thread, dedupe_key=dedupe_key,
+                   sequence=facts.get("sequence"))  # fmt: skip
+    outbox.enqueue_each(kind, found, language=language, thread=thread, **facts)
+    return len(found)

@@ -210,53 +210,36 @@ def enqueue(kind, recipient, *, language="ru", dedupe_key=None, thread=None,
     )  # fmt: skip
 
 
-def insert_text(count, keys):
-    """``INSERT INTO outbox (…) VALUES (…), (…) ON CONFLICT (dedupe_key) DO NOTHING`` for
-    ``count`` rows of the columns ``keys`` — a message queued twice is one message — and
-    its typed parameters ``<column>_<row>``: SQL the same on PostgreSQL and SQLite, for a
-    statement of its own or a part of a larger one (a booking and its messages)."""
+@cache
+def _insert_ignoring_twins(count, keys):
+    """INSERT … VALUES (…), (…) ON CONFLICT (dedupe_key) DO NOTHING for ``count`` rows of
+    the columns ``keys`` — a message queued twice is one message — as one statement, sent
+    once, the same on PostgreSQL and SQLite. Text with typed parameters ``<column>_<row>``:
+    SQLAlchemy caches its compiled form (it does not for a multi-row ``insert().values``,
+    and an executemany goes through psycopg's pipeline)."""
     columns = OutboxMessage.__table__.c
     names = ", ".join(columns[key].name for key in keys)
     rows = ", ".join("(" + ", ".join(f":{key}_{n}" for key in keys) + ")" for n in range(count))
-    sql = (
+    return text(
         f"INSERT INTO {OutboxMessage.__tablename__} ({names}) VALUES {rows} "  # noqa: S608 (the table's own column names; values are bound)
         "ON CONFLICT (dedupe_key) DO NOTHING"
+    ).bindparams(
+        *(bindparam(f"{key}_{n}", type_=columns[key].type) for n in range(count) for key in keys)
     )
-    params = [bindparam(f"{key}_{n}", type_=columns[key].type)
-              for n in range(count) for key in keys]  # fmt: skip
-    return sql, params
 
 
-def bound(rows):
-    """The parameters of ``insert_text`` for these rows."""
-    return {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
-
-
-@cache
-def _insert_ignoring_twins(count, keys):
-    """One statement, sent once; text with typed parameters, so SQLAlchemy caches its
-    compiled form (it does not for a multi-row ``insert().values``, and an executemany goes
-    through psycopg's pipeline)."""
-    sql, params = insert_text(count, keys)
-    return text(sql).bindparams(*params)
-
-
-def message_rows(kind, recipients, *, language="ru", thread=None, **facts):
-    """The rows that queue ``kind`` on each (channel, recipient, dedupe key): the same
-    change told on every channel, not written yet."""
+def enqueue_each(kind, recipients, *, language="ru", thread=None, **facts):
+    """Queue one message per (channel, recipient, dedupe key) — the same change told on
+    every channel — in one statement; a row whose dedupe key is already queued is skipped."""
     now = utcnow()
-    return [
+    rows = [
         _row(kind, recipient, language=language, dedupe_key=key, thread=thread,
              channel=channel, facts=facts, now=now)
         for channel, recipient, key in recipients
     ]  # fmt: skip
-
-
-def write_rows(rows):
-    """Queue these rows in one statement; a row whose dedupe key is already queued is
-    skipped."""
     if rows:
-        execute_now(_insert_ignoring_twins(len(rows), tuple(rows[0])), bound(rows))
+        bound = {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
+        execute_now(_insert_ignoring_twins(len(rows), tuple(rows[0])), bound)
 
 
 def backoff(attempts):
