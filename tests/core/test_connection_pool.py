@@ -3,7 +3,7 @@ a request sees it."""
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.core import db as core_db
 from app.extensions import db
@@ -34,33 +34,44 @@ def test_a_connection_in_steady_use_is_not_pinged(client, pings, monkeypatch):
     assert len(pings) >= 3  # every checkout after a rest of 0 s or more
 
 
-def _backend_pid():
-    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+def _pooled():
+    """The connection a query now gets from the pool — (its identity, the DBAPI connection)
+    — given back at once: a PostgreSQL backend's pid, or the SQLite connection object."""
+    raw = db.session.connection().connection.dbapi_connection
+    if db.engine.dialect.name == "postgresql":
+        identity = db.session.scalar(text("SELECT pg_backend_pid()"))
+    else:
+        db.session.scalar(text("SELECT 1"))
+        identity = id(raw)
     db.session.commit()  # back to the pool
-    return pid
+    return identity, raw
 
 
-def _terminate(pid):
+def _drop(identity, raw):
+    """What a database restart or a firewall does to a resting connection: PostgreSQL ends
+    the backend; SQLite's connection is closed under the pool."""
+    if db.engine.dialect.name != "postgresql":
+        raw.close()
+        return
     killer = create_engine(db.engine.url)
     with killer.connect() as conn:
-        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": identity})
     killer.dispose()
 
 
-def test_a_rested_connection_the_server_dropped_is_replaced_unseen(app_ctx, pings, monkeypatch):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("a server that drops connections: PostgreSQL")
+def test_a_rested_connection_that_was_dropped_is_replaced_unseen(app_ctx, pings, monkeypatch):
     monkeypatch.setattr(core_db, "PING_AFTER_IDLE", 0.0)
     db.session.remove()
     db.engine.dispose()  # one connection from here on, taken and given back in turn
-    first = _backend_pid()
-    _terminate(first)
-    second = _backend_pid()  # the ping found it dead; the pool connected anew
+    first, first_raw = _pooled()
+    _drop(first, first_raw)
+    second, second_raw = _pooled()  # the ping found it dead; the pool connected anew
     assert second != first and pings
     # Without the check, the dead connection reaches the query (what the ping prevents).
     monkeypatch.setattr(core_db, "PING_AFTER_IDLE", 3600.0)
-    _terminate(second)
-    with pytest.raises(OperationalError):
+    _drop(second, second_raw)
+    with pytest.raises(DBAPIError):
         db.session.scalar(text("SELECT 1"))
     db.session.rollback()
-    assert _backend_pid() not in (first, second)  # the pool has replaced it since
+    third, _raw = _pooled()  # the pool has replaced it since
+    assert third not in (first, second)
