@@ -585,10 +585,7 @@ def _report_groups(scope, start, end):
         groups[district_id, status, subprogram, kind] = [entries, people, Decimal(tiyn) / 100, 0]
     recent = Proposal.created_at >= start
     if end is not None:
-        changed = select(ProposalEvent.proposal_id).where(
-            ProposalEvent.at >= end, ProposalEvent.to_status.is_not(None)
-        )
-        recent = or_(recent, Proposal.id.in_(changed))
+        recent = or_(recent, Proposal.id.in_(_changed_after(end)))
     entries = select(Proposal.id, Proposal.district_id, Proposal.status, Proposal.subprogram,
                      Proposal.kind, Proposal.people_involved, Proposal.funding_amount,
                      Proposal.created_at).where(recent)  # fmt: skip
@@ -596,31 +593,38 @@ def _report_groups(scope, start, end):
         entries = entries.where(Proposal.district_id == scope)
     entries = db.session.execute(entries).all()
     then = _statuses_at(end) if end is not None else {}
+
+    def move(status, e, sign):
+        """Add (1) or take away (-1) entry ``e`` in the group of ``status``."""
+        group = groups.setdefault((e.district_id, status, e.subprogram, e.kind),
+                                  [0, 0, Decimal(0), 0])  # fmt: skip
+        group[0] += sign
+        group[1] += sign * (e.people_involved or 0)
+        group[2] += sign * Decimal(str(e.funding_amount or 0))
+        return group
+
     for e in entries:
-        figures = (1, e.people_involved or 0, Decimal(str(e.funding_amount or 0)))
-        present = groups.setdefault((e.district_id, e.status, e.subprogram, e.kind),
-                                    [0, 0, Decimal(0), 0])  # fmt: skip
-        for index, value in enumerate(figures):
-            present[index] -= value
+        move(e.status, e, -1)  # out of the group the totals count it in now
         if end is not None and e.created_at >= end:
             continue  # not yet in the registry at the end of the date
-        status = then.get(e.id, e.status) if end is not None else e.status
+        status = then.get(e.id, e.status)
         if status is None:
             continue  # no history to say what it was then
-        at_end = groups.setdefault((e.district_id, status, e.subprogram, e.kind),
-                                   [0, 0, Decimal(0), 0])  # fmt: skip
-        for index, value in enumerate(figures):
-            at_end[index] += value
-        at_end[3] += e.created_at >= start
+        move(status, e, 1)[3] += e.created_at >= start
     return groups
+
+
+def _changed_after(end):
+    """The entries whose status changed at or after ``end`` (a subquery of ids)."""
+    return select(ProposalEvent.proposal_id).where(
+        ProposalEvent.at >= end, ProposalEvent.to_status.is_not(None)
+    )
 
 
 def _statuses_at(end):
     """{entry id: its status at ``end``} for the entries whose status changed after it,
     from the last status change of each before it (None: no such change recorded)."""
-    changed = select(ProposalEvent.proposal_id).where(
-        ProposalEvent.at >= end, ProposalEvent.to_status.is_not(None)
-    )
+    changed = _changed_after(end)
     latest = (
         select(func.max(ProposalEvent.id))
         .where(ProposalEvent.proposal_id.in_(changed), ProposalEvent.at < end,
